@@ -1,0 +1,1 @@
+"""The HTTP API: one Quart blueprint per area, plus request validation helpers."""

@@ -1,0 +1,86 @@
+"""``/auth/*``: status, login, token regeneration, password change."""
+
+from __future__ import annotations
+
+import asyncio
+
+from quart import Blueprint, request
+
+from seccam_core.api.context import current_seccam, request_token
+from seccam_core.api.validation import json_body
+from seccam_core.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from seccam_core.errors import ApiError, BadRequest
+
+blueprint = Blueprint("auth", __name__)
+
+PASSWORD = {"type": "string", "maxLength": 1024}
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _check_throttle() -> None:
+    decision = current_seccam().auth.throttle.check(_client())
+    if not decision.allowed:
+        raise ApiError(
+            429, f"too many failed attempts; try again in {decision.retry_after} s",
+            headers={"Retry-After": str(decision.retry_after)},
+        )
+
+
+@blueprint.get("/auth/status")
+async def auth_status() -> dict:
+    """Whether authentication is on, and (if a token was sent) whether it is valid."""
+    auth = current_seccam().auth
+    token = request_token()
+    return {"enabled": auth.enabled, "valid": None if token is None else auth.token_valid(token)}
+
+
+@blueprint.post("/auth/validate")
+@json_body({
+    "type": "object",
+    "properties": {"password": PASSWORD},
+    "required": ["password"],
+})
+async def auth_validate(body: dict) -> dict:
+    """Log in: the password for the API token. Failed attempts are throttled per address."""
+    _check_throttle()
+    auth = current_seccam().auth
+    ok = await asyncio.to_thread(auth.check_password, body["password"])
+    if not ok:
+        auth.throttle.failed(_client())
+        return {"valid": False}
+    auth.throttle.succeeded(_client())
+    return {"valid": True, "token": auth.token}
+
+
+@blueprint.post("/auth/regenerate")
+async def auth_regenerate() -> dict:
+    """A new API token; the old one stops working at once and open event streams close."""
+    seccam = current_seccam()
+    token = await asyncio.to_thread(seccam.auth.regenerate_token)
+    seccam.bus.close_all("token regenerated")
+    return {"token": token}
+
+
+@blueprint.post("/auth/set-password")
+@json_body({
+    "type": "object",
+    "properties": {"current": PASSWORD, "new": PASSWORD},
+    "required": ["current", "new"],
+})
+async def auth_set_password(body: dict) -> dict:
+    """Change the dashboard password (needs the current one)."""
+    new = body["new"]
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"new: the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(new) > MAX_PASSWORD_LENGTH:
+        raise BadRequest(f"new: the password must have at most {MAX_PASSWORD_LENGTH} characters")
+    _check_throttle()
+    auth = current_seccam().auth
+    if not await asyncio.to_thread(auth.check_password, body["current"]):
+        auth.throttle.failed(_client())
+        raise ApiError(403, "current: the current password is wrong")
+    await asyncio.to_thread(auth.set_password, new)
+    return {"message": "Password updated"}

@@ -1,0 +1,48 @@
+"""``GET /events``: the Server-Sent-Events stream of the event bus."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from quart import Blueprint, Response, request
+
+from seccam_core.api.context import current_seccam
+from seccam_core.errors import ApiError
+
+blueprint = Blueprint("events", __name__)
+
+
+def _last_event_id() -> int | None:
+    raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@blueprint.get("/events")
+async def events() -> Response:
+    """Live events (``event:``/``id:``/``data:``); ``Last-Event-ID`` replays what was missed."""
+    seccam = current_seccam()
+    if seccam.bus.subscriber_count >= seccam.config.max_sse_streams:
+        raise ApiError(503, "too many event streams are open; try again later",
+                       headers={"Retry-After": "5"})
+    subscription = seccam.bus.subscribe(_last_event_id())
+    heartbeat = seccam.config.heartbeat_seconds
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            yield b": heartbeat\n\n"
+            while True:
+                frame = await subscription.next_frame(heartbeat)
+                if frame is None:
+                    return
+                yield frame or b": heartbeat\n\n"
+        finally:
+            subscription.close("client gone")
+
+    response = Response(stream(), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    response.timeout = None
+    return response

@@ -1,0 +1,212 @@
+"""``create_app(config)``: the Quart app, its guard, its lifecycle and its blueprints.
+
+Nothing happens at import time. ``create_app`` loads the settings and the plugins; the
+registries, blueprints and background work are built when the app starts serving
+(``before_serving``), so tests build as many apps as they like inside ``test_app()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+from quart import Blueprint, Quart, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from seccam_core.api.context import request_token
+from seccam_core.auth import EXEMPT_PATHS
+from seccam_core.errors import ApiError, PluginError
+from seccam_core.runtime import Config, Seccam
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("seccam.access")
+
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CORS_HEADERS = "Authorization, Content-Type, Last-Event-ID"
+
+
+def create_app(config: Config) -> Quart:
+    """Build one app. Plugins are loaded now; they contribute when the app starts."""
+    app = Quart("seccam_core", static_folder=None)
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        PROVIDE_AUTOMATIC_OPTIONS=True,
+        JSON_SORT_KEYS=False,
+    )
+    seccam = Seccam(config)
+    app.extensions["seccam"] = seccam
+
+    @app.before_serving
+    async def start() -> None:
+        await _start(app, seccam)
+
+    @app.after_serving
+    async def stop() -> None:
+        await _stop(seccam)
+
+    app.before_request(_guard)
+    app.after_request(_finish_response)
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def seccam_of(app: Quart) -> Seccam:
+    return app.extensions["seccam"]  # type: ignore[no-any-return]
+
+
+# --- lifecycle ------------------------------------------------------------------------
+
+
+async def _start(app: Quart, seccam: Seccam) -> None:
+    seccam.loop = asyncio.get_running_loop()
+    seccam.bus.bind_loop(seccam.loop)
+    await seccam.collect_contributions()
+    seccam.auth.ensure_token()
+    seccam.initial_password = seccam.auth.ensure_password()
+    if seccam.initial_password and seccam.config.show_initial_password:
+        # Printed on the console once, deliberately not logged.
+        print(  # noqa: T201
+            "\n  No password was set, so one was generated for the dashboard:\n\n"
+            f"      {seccam.initial_password}\n\n"
+            "  It is not shown again; change it with `seccam password`.\n",
+            flush=True,
+        )
+    blueprints = await seccam.plugins.collect("seccam_register_routes", seccam=seccam)
+    for plugin, blueprint in blueprints:
+        if not isinstance(blueprint, Blueprint):
+            seccam.plugins.fail(plugin, f"seccam_register_routes returned {blueprint!r}")
+            continue
+        try:
+            app.register_blueprint(blueprint)
+        except ValueError as exc:
+            raise PluginError(f"plugin {plugin}: {exc}") from exc
+        app.extensions.setdefault("seccam_route_owners", {})[blueprint.name] = plugin
+    _reject_route_collisions(app)
+    await seccam.start_actions()
+    await seccam.plugins.call_lifecycle("seccam_startup", seccam=seccam)
+    log.info("seccam started with %d plugins", len(seccam.plugins.infos))
+
+
+async def _stop(seccam: Seccam) -> None:
+    seccam.bus.close_all("server stopping")
+    try:
+        await asyncio.wait_for(
+            seccam.plugins.call_lifecycle("seccam_shutdown", reverse=True, seccam=seccam),
+            seccam.config.shutdown_timeout,
+        )
+    except TimeoutError:
+        log.error("plugin shutdown took longer than %ss", seccam.config.shutdown_timeout)
+    await seccam.stop_actions()
+
+
+def _reject_route_collisions(app: Quart) -> None:
+    owners = app.extensions.get("seccam_route_owners", {})
+    seen: dict[tuple[str, str], str] = {}
+    for rule in app.url_map.iter_rules():
+        for method in (rule.methods or set()) - IGNORED_METHODS:
+            key = (rule.rule, method)
+            if key in seen:
+                first, second = seen[key], rule.endpoint
+                who = [owners.get(e.split(".", 1)[0], "the core") for e in (first, second)]
+                raise PluginError(
+                    f"route {method} {rule.rule} is served twice: by {first} ({who[0]}) "
+                    f"and by {second} ({who[1]})"
+                )
+            seen[key] = rule.endpoint
+
+
+# --- per request --------------------------------------------------------------------
+
+
+def _allowed_origin(seccam: Seccam, origin: str) -> bool:
+    origins = seccam.settings.value("Api", "cors_origins", [])
+    if origin in origins:
+        return True
+    # A wildcard is only honoured while the token guard is on: bearer tokens are not
+    # sent by browsers on their own, so a foreign page cannot act without one.
+    return "*" in origins and seccam.auth.enabled
+
+
+async def _guard() -> Response | None:
+    from quart import current_app
+
+    seccam = seccam_of(current_app)  # type: ignore[arg-type]
+    origin = request.headers.get("Origin")
+    if origin and request.method not in SAFE_METHODS and not _allowed_origin(seccam, origin):
+        return _json_error(403, "this origin is not allowed (Api.cors_origins)")
+    if request.method == "OPTIONS":
+        return None  # automatic responses only: no view runs for OPTIONS
+    if not seccam.auth.enabled or request.path in EXEMPT_PATHS:
+        return None
+    if seccam.auth.token_valid(request_token()):
+        return None
+    return _json_error(401, "Unauthorized")
+
+
+async def _finish_response(response: Response) -> Response:
+    from quart import current_app
+
+    seccam = seccam_of(current_app)  # type: ignore[arg-type]
+    headers = response.headers
+    origin = request.headers.get("Origin")
+    if origin and _allowed_origin(seccam, origin):
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Vary"] = "Origin"
+        if request.method == "OPTIONS":
+            headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+            headers["Access-Control-Allow-Methods"] = headers.get("Allow", "GET, POST")
+            headers["Access-Control-Max-Age"] = "600"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers.setdefault("Cache-Control", "no-store")
+    status = response.status_code
+    # Only the path is logged: the query string may carry ?token=.
+    access_log.log(
+        logging.WARNING if status >= 400 else logging.INFO,
+        "%s %s %s %s", request.method, request.path, status, request.remote_addr,
+    )
+    return response
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def _json_error(status: int, message: str, **extra: Any) -> Response:
+    response = jsonify({"error": message, **extra})
+    response.status_code = status
+    return response
+
+
+async def _api_error(error: ApiError) -> Response:
+    response = jsonify(error.body())
+    response.status_code = error.status
+    for key, value in error.headers.items():
+        response.headers[key] = value
+    return response
+
+
+async def _http_error(error: HTTPException) -> Response:
+    response = _json_error(error.code or 500, error.description or error.name)
+    if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+async def _unexpected_error(error: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return _json_error(500, "internal error: see the server log")
+
+
+def route_table(app: Quart) -> dict[str, set[str]]:
+    """``{rule: methods}`` of the real app, HEAD and OPTIONS left out (tests, OpenAPI)."""
+    table: dict[str, set[str]] = defaultdict(set)
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        table[rule.rule] |= set(rule.methods or ()) - IGNORED_METHODS
+    return dict(table)

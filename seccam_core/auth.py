@@ -1,0 +1,200 @@
+"""Passwords, the API token, login throttling and the request guard's decision.
+
+Passwords are hashed with scrypt (memory-hard) and a per-password salt. Hashes written
+by the original system (Werkzeug's ``scrypt:`` and ``pbkdf2:`` formats) are verified
+too, so a migrated owner keeps their password; they are re-hashed on the next login.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import hashlib
+import hmac
+import logging
+import secrets
+import string
+import time
+from dataclasses import dataclass
+
+from seccam_core.contributions import SettingsSection
+from seccam_core.settings import SettingsStore
+
+log = logging.getLogger(__name__)
+
+SECTION = "Auth"
+MIN_PASSWORD_LENGTH = 4
+MAX_PASSWORD_LENGTH = 128
+EXEMPT_PATHS = frozenset({"/auth/status", "/auth/validate", "/openapi.json"})
+"""The only paths served without a token. Plugins cannot add to it."""
+
+AUTH_SECTION = SettingsSection(
+    name=SECTION,
+    description="Authentication: on by default; the token and password hash never leave the store.",
+    schema={
+        "type": "object",
+        "properties": {
+            "enabled": {"type": "boolean"},
+            "token": {"type": "string"},
+            "password_hash": {"type": "string"},
+        },
+        "required": ["enabled"],
+        "additionalProperties": False,
+    },
+    defaults={"enabled": True, "token": "", "password_hash": ""},
+    secret_fields=frozenset({"token", "password_hash"}),
+)
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$N$r$p$salt$hash`` with a fresh 16-byte salt."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
+    )
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Constant-time check against any hash format seccam or the original wrote."""
+    if not stored or not isinstance(password, str):
+        return False
+    try:
+        if stored.startswith("scrypt$"):
+            _, n, r, p, salt, digest = stored.split("$")
+            expected = _unb64(digest)
+            actual = hashlib.scrypt(
+                password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
+                dklen=len(expected), maxmem=2**27,
+            )
+            return hmac.compare_digest(actual, expected)
+        method, salt_text, hex_digest = stored.split("$", 2)
+        parts = method.split(":")
+        if parts[0] == "scrypt":  # Werkzeug: scrypt:N:r:p$salt$hex
+            n, r, p = (int(x) for x in parts[1:4])
+            actual = hashlib.scrypt(
+                password.encode(), salt=salt_text.encode(), n=n, r=r, p=p, maxmem=2**27,
+                dklen=len(hex_digest) // 2,
+            )
+        elif parts[0] == "pbkdf2":  # Werkzeug: pbkdf2:sha256:iterations$salt$hex
+            actual = hashlib.pbkdf2_hmac(
+                parts[1], password.encode(), salt_text.encode(), int(parts[2])
+            )
+        else:
+            return False
+        return hmac.compare_digest(actual.hex(), hex_digest)
+    except (ValueError, TypeError, IndexError):
+        log.error("the stored password hash has an unknown format")
+        return False
+
+
+def new_token() -> str:
+    """32 random bytes, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def new_password(length: int = 16) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def tokens_match(given: str | None, expected: str) -> bool:
+    """Constant time, and safe for any text a client sends (non-ASCII included)."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode())
+
+
+@dataclass
+class ThrottleDecision:
+    allowed: bool
+    retry_after: int = 0
+
+
+class LoginThrottle:
+    """At most ``limit`` failed logins per client address in ``window`` seconds."""
+
+    def __init__(self, limit: int = 5, window: float = 60.0, clock=time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._failures: dict[str, collections.deque[float]] = {}
+
+    def check(self, client: str) -> ThrottleDecision:
+        failures = self._recent(client)
+        if len(failures) < self.limit:
+            return ThrottleDecision(True)
+        retry = int(failures[0] + self.window - self._clock()) + 1
+        return ThrottleDecision(False, max(retry, 1))
+
+    def failed(self, client: str) -> None:
+        self._recent(client).append(self._clock())
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)
+
+    def _recent(self, client: str) -> collections.deque[float]:
+        failures = self._failures.setdefault(client, collections.deque())
+        horizon = self._clock() - self.window
+        while failures and failures[0] <= horizon:
+            failures.popleft()
+        if len(self._failures) > 10_000:  # bound memory against address spraying
+            for key in [k for k, v in self._failures.items() if not v][:5_000]:
+                del self._failures[key]
+        return failures
+
+
+class AuthService:
+    """The ``Auth`` section's owner: token, password, and whether the guard is on."""
+
+    def __init__(self, store: SettingsStore) -> None:
+        self.store = store
+        self.throttle = LoginThrottle()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.store.value(SECTION, "enabled", True))
+
+    @property
+    def token(self) -> str:
+        return str(self.store.value(SECTION, "token", ""))
+
+    def ensure_token(self) -> str:
+        if not self.token:
+            self.store.update({SECTION: {"token": new_token()}}, trusted=True)
+        return self.token
+
+    def ensure_password(self) -> str | None:
+        """Generate a password if none is set; return it (once) so the caller can show it."""
+        if self.store.value(SECTION, "password_hash"):
+            return None
+        password = new_password()
+        self.store.update({SECTION: {"password_hash": hash_password(password)}}, trusted=True)
+        return password
+
+    def token_valid(self, given: str | None) -> bool:
+        return tokens_match(given, self.token)
+
+    def check_password(self, password: str) -> bool:
+        stored = str(self.store.value(SECTION, "password_hash", ""))
+        ok = verify_password(password, stored)
+        if ok and not stored.startswith("scrypt$"):
+            self.set_password(password)  # upgrade a migrated hash
+        return ok
+
+    def set_password(self, password: str) -> None:
+        self.store.update({SECTION: {"password_hash": hash_password(password)}}, trusted=True)
+
+    def regenerate_token(self) -> str:
+        self.store.update({SECTION: {"token": new_token()}}, trusted=True)
+        return self.token

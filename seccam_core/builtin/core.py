@@ -1,0 +1,43 @@
+"""The core plugin: the ``Auth`` and ``Api`` sections and the core's endpoints."""
+
+from __future__ import annotations
+
+from quart import Blueprint
+
+from seccam_core import hookimpl
+from seccam_core.api import auth, deploy, events, plugins, settings
+from seccam_core.auth import AUTH_SECTION
+from seccam_core.contributions import SettingsSection
+from seccam_core.runtime import Seccam
+
+API_SECTION = SettingsSection(
+    name="Api",
+    description="HTTP API options: the origins a browser dashboard may call from.",
+    schema={
+        "type": "object",
+        "properties": {
+            "cors_origins": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 200},
+                "maxItems": 50,
+                "description": "Origins allowed to call the API from a browser; \"*\" "
+                "allows any origin while authentication is on.",
+            },
+        },
+        "additionalProperties": False,
+    },
+    defaults={"cors_origins": ["*"]},
+)
+
+
+@hookimpl
+def seccam_settings_sections() -> list[SettingsSection]:
+    """The core's sections."""
+    return [AUTH_SECTION, API_SECTION]
+
+
+@hookimpl
+def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
+    """The core's endpoints: auth, settings, events, plugins, deploy info."""
+    return [auth.blueprint, settings.blueprint, events.blueprint, plugins.blueprint,
+            deploy.blueprint]

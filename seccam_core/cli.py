@@ -1,0 +1,149 @@
+"""The ``seccam`` command line: ``serve``, ``token``, ``password``, ``plugins``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from seccam_core import __version__
+from seccam_core.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AUTH_SECTION, AuthService
+from seccam_core.runtime import DEFAULT_PORT, Config
+from seccam_core.settings import SettingsStore
+
+
+def _data_dir_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", default=None,
+        help="settings, media and logs live here (env SECCAM_DATA_DIR, default ./data)",
+    )
+
+
+def _auth_for(data_dir: str | None) -> AuthService:
+    config = Config.from_env(data_dir)
+    store = SettingsStore(config.data_dir / "settings.json")
+    store.register(AUTH_SECTION)
+    return AuthService(store)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config as HypercornConfig
+
+    from seccam_core.app import create_app, seccam_of
+    from seccam_core.gpio import choose_pin_factory
+    from seccam_core.log_setup import configure_logging
+
+    config = Config.from_env(args.data_dir, show_initial_password=True)
+    app = create_app(config)
+    seccam = seccam_of(app)
+    listener = configure_logging(config.data_dir, seccam.settings.secret_values)
+    choose_pin_factory()
+
+    server = HypercornConfig()
+    server.bind = [f"{args.host}:{args.port}"]
+    server.include_server_header = False
+    server.accesslog = None
+    server.keep_alive_timeout = 30
+    server.read_timeout = 60
+    server.h11_max_incomplete_size = 16 * 1024
+    server.graceful_timeout = 5
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        print(f"seccam {__version__} serving on http://{args.host}:{args.port} "
+              f"(data in {config.data_dir})", flush=True)
+        await serve(app, server, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+
+    try:
+        asyncio.run(run())
+    except OSError as exc:
+        print(f"seccam: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        listener.stop()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    print(_auth_for(args.data_dir).ensure_token())
+    return 0
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        password = getpass.getpass("New dashboard password: ")
+        if getpass.getpass("Again: ") != password:
+            print("seccam: the passwords differ; nothing changed", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        print(f"seccam: the password must have {MIN_PASSWORD_LENGTH} to "
+              f"{MAX_PASSWORD_LENGTH} characters; nothing changed", file=sys.stderr)
+        return 1
+    _auth_for(args.data_dir).set_password(password)
+    print("Password updated")
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from seccam_core.plugins import load_plugins
+
+    config = Config.from_env(None)
+    host = load_plugins(disabled=config.disabled_plugins, safe_mode=config.safe_mode)
+    listing = host.listing()
+    if args.json:
+        print(json.dumps(listing, indent=2))
+        return 0
+    for info in listing:
+        state = "disabled" if info["disabled"] else ("ERROR" if info["error"] else "ok")
+        origin = f"{info['distribution'] or '?'} {info['version'] or ''}".strip()
+        print(f"{info['name']:<28} {state:<8} {origin}")
+        if info["hooks"]:
+            print(f"{'':<28} hooks: {', '.join(info['hooks'])}")
+        if info["error"]:
+            print(f"{'':<28} error: {info['error']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seccam", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"seccam {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")  # noqa: S104
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 5005)")
+    _data_dir_argument(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    token = commands.add_parser("token", help="print the API token")
+    _data_dir_argument(token)
+    token.set_defaults(func=cmd_token)
+
+    password = commands.add_parser("password", help="set the dashboard password (stdin or prompt)")
+    _data_dir_argument(password)
+    password.set_defaults(func=cmd_password)
+
+    plugins = commands.add_parser("plugins", help="list plugins, versions and load errors")
+    plugins.add_argument("--json", action="store_true", help="machine-readable output")
+    plugins.set_defaults(func=cmd_plugins)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

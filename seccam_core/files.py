@@ -1,0 +1,69 @@
+"""The one safe resolver for every file path that arrives in a request.
+
+A request may name a file by its absolute path (as the listings return it) or by a
+path relative to the allowed folder. The resolved real path must lie inside the
+folder's real path, its name must match one of the allowed patterns, and (for reads)
+it must be a regular file. Everything else is refused before any file is touched.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from seccam_core.errors import BadRequest, NotFound
+
+MAX_PATH_LENGTH = 1024
+
+
+@dataclass(frozen=True)
+class FileArea:
+    """A folder that requests may reach into, and the file names allowed there."""
+
+    root: Path
+    patterns: tuple[str, ...]
+    recursive: bool = False
+
+    def resolve(self, requested: object, *, field: str = "path", must_exist: bool = True) -> Path:
+        """The real path of ``requested`` inside this area, or a 400/404 :class:`ApiError`."""
+        return resolve_request_path(
+            requested, self.root, self.patterns, field=field,
+            recursive=self.recursive, must_exist=must_exist,
+        )
+
+
+def name_allowed(name: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def resolve_request_path(
+    requested: object,
+    root: Path,
+    patterns: Iterable[str],
+    *,
+    field: str = "path",
+    recursive: bool = False,
+    must_exist: bool = True,
+) -> Path:
+    """Resolve a client-supplied path safely; see the module docstring for the rules."""
+    if not isinstance(requested, str) or not requested.strip():
+        raise BadRequest(f"{field} must be a non-empty string")
+    if "\x00" in requested or len(requested) > MAX_PATH_LENGTH or "\\" in requested:
+        raise BadRequest(f"{field} is not a valid file path")
+    real_root = Path(os.path.realpath(root))
+    candidate = Path(requested)
+    if not candidate.is_absolute():
+        candidate = real_root / candidate
+    real = Path(os.path.realpath(candidate))
+    if real == real_root or real_root not in real.parents:
+        raise BadRequest(f"{field} is outside the allowed folder")
+    if not recursive and real.parent != real_root:
+        raise BadRequest(f"{field} is outside the allowed folder")
+    if not name_allowed(real.name, patterns):
+        raise BadRequest(f"{field} does not name an allowed file ({', '.join(patterns)})")
+    if must_exist and not real.is_file():
+        raise NotFound(f"{field}: no such file")
+    return real

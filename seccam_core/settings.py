@@ -1,0 +1,247 @@
+"""The settings store: one JSON document of sections, validated, in memory, written through.
+
+Reads never touch the disk: the document lives in memory. Every write validates the
+changed sections against their owners' schemas, then replaces the file atomically
+(temp file in the same folder, fsync, ``os.replace``, directory fsync), keeping the
+previous good file as ``settings.json.bak``. A file that cannot be parsed at start is set
+aside as ``settings.json.corrupt-<time>`` and the last good copy (or the defaults) is
+used, with an error in the log.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from seccam_core.contributions import SettingsSection
+from seccam_core.errors import ApiError
+from seccam_core.legacy_settings import is_legacy_document, migrate_legacy_document
+
+log = logging.getLogger(__name__)
+
+FILE_MODE = 0o600
+
+
+class SettingsError(ApiError):
+    """A settings change that does not validate; nothing was written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
+
+
+def describe_validation_error(section: str, error: jsonschema.ValidationError) -> str:
+    """``Sensor.gpio: 99 is greater than the maximum of 27``: field path first."""
+    path = ".".join([section, *(str(part) for part in error.absolute_path)])
+    return f"{path}: {error.message}"
+
+
+def _merge_defaults(defaults: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(defaults))
+    merged.update(copy.deepcopy(dict(stored)))
+    return merged
+
+
+class SettingsStore:
+    """Sections of settings, each owned and validated by a plugin (or the core)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._sections: dict[str, SettingsSection] = {}
+        self._validators: dict[str, jsonschema.Draft202012Validator] = {}
+        self._document: dict[str, Any] = self._load()
+
+    # --- loading -------------------------------------------------------------------
+
+    def _load(self) -> dict[str, Any]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in self.path.parent.glob(self.path.name + ".tmp-*"):
+            leftover.unlink(missing_ok=True)  # a write interrupted before its rename
+        if not self.path.exists():
+            return {}
+        try:
+            document = self._parse(self.path)
+        except ValueError as exc:
+            return self._recover_from_corrupt_file(exc)
+        if is_legacy_document(document):
+            return self._migrate(document)
+        return document
+
+    @staticmethod
+    def _parse(path: Path) -> dict[str, Any]:
+        text = path.read_text(encoding="utf-8")
+        document = json.loads(text)
+        if not isinstance(document, dict):
+            raise ValueError("the settings document is not a JSON object")
+        return document
+
+    def _recover_from_corrupt_file(self, exc: Exception) -> dict[str, Any]:
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        os.replace(self.path, aside)
+        backup = self.path.with_name(self.path.name + ".bak")
+        try:
+            document = self._parse(backup)
+            source = f"the last good copy {backup.name}"
+        except (OSError, ValueError):
+            document, source = {}, "the defaults"
+        log.error(
+            "SETTINGS FILE WAS CORRUPT (%s): set aside as %s; continuing with %s",
+            exc, aside.name, source,
+        )
+        self._write_file(document)
+        return document
+
+    def _migrate(self, legacy: dict[str, Any]) -> dict[str, Any]:
+        copy_path = self.path.with_name(self.path.name + ".original")
+        copy_path.write_text(json.dumps(legacy, indent=2), encoding="utf-8")
+        os.chmod(copy_path, FILE_MODE)
+        document = migrate_legacy_document(legacy)
+        log.warning(
+            "settings.json was in the original flat layout: migrated into sections "
+            "(original kept as %s; authentication is on, as it is by default)",
+            copy_path.name,
+        )
+        self._write_file(document)
+        return document
+
+    # --- sections ------------------------------------------------------------------
+
+    def register(self, section: SettingsSection) -> None:
+        """Adopt a section: fill its defaults and validate what is stored for it."""
+        validator = jsonschema.Draft202012Validator(section.schema)
+        validator.validate(section.defaults)  # a plugin bug: fails its startup loudly
+        with self._lock:
+            self._sections[section.name] = section
+            self._validators[section.name] = validator
+            stored = self._document.get(section.name, {})
+            merged = _merge_defaults(section.defaults, stored if isinstance(stored, dict) else {})
+            error = jsonschema.exceptions.best_match(validator.iter_errors(merged))
+            if error is not None:
+                log.error(
+                    "stored settings section %s is invalid (%s); using its defaults until "
+                    "it is saved again (the file keeps the stored values)",
+                    section.name, describe_validation_error(section.name, error),
+                )
+                merged = copy.deepcopy(dict(section.defaults))
+            self._document[section.name] = merged
+
+    @property
+    def sections(self) -> Mapping[str, SettingsSection]:
+        return self._sections
+
+    # --- reading -------------------------------------------------------------------
+
+    def get(self, name: str) -> dict[str, Any]:
+        """A copy of one section (registered or not), without I/O."""
+        with self._lock:
+            return copy.deepcopy(self._document.get(name, {}))
+
+    def value(self, name: str, key: str, default: Any = None) -> Any:
+        """One field, without copying the section: for hot paths such as the auth guard."""
+        return self._document.get(name, {}).get(key, default)
+
+    def public_document(self) -> dict[str, Any]:
+        """Every registered section with its secret fields removed."""
+        with self._lock:
+            return {
+                name: {
+                    key: copy.deepcopy(value)
+                    for key, value in self._document.get(name, {}).items()
+                    if key not in section.secret_fields
+                }
+                for name, section in sorted(self._sections.items())
+            }
+
+    def secret_values(self) -> list[str]:
+        """Current values of every secret field, for redacting logs."""
+        with self._lock:
+            return [
+                str(self._document.get(name, {}).get(field))
+                for name, section in self._sections.items()
+                for field in section.secret_fields
+                if self._document.get(name, {}).get(field)
+            ]
+
+    # --- writing -------------------------------------------------------------------
+
+    def update(
+        self, changes: Mapping[str, Any], *, trusted: bool = False
+    ) -> list[str]:
+        """Merge ``{section: {field: value}}`` into the document; validate; write once.
+
+        ``trusted`` lets the owner set secret and internal fields; the API never does.
+        Returns the names of the sections that changed. Raises :class:`SettingsError`
+        naming the first offending field; then nothing is written.
+        """
+        if not isinstance(changes, Mapping):
+            raise SettingsError("the settings body must be a JSON object of sections")
+        with self._lock:
+            updated: dict[str, dict[str, Any]] = {}
+            for name, patch in changes.items():
+                section = self._sections.get(name)
+                if section is None:
+                    known = ", ".join(sorted(self._sections))
+                    raise SettingsError(f"{name}: unknown settings section (known: {known})")
+                if not isinstance(patch, Mapping):
+                    raise SettingsError(f"{name}: must be an object of fields")
+                if not trusted:
+                    for key in patch:
+                        if key in section.secret_fields or key in section.internal_fields:
+                            raise SettingsError(f"{name}.{key}: cannot be set through the API")
+                merged = _merge_defaults(self._document.get(name, {}), patch)
+                error = jsonschema.exceptions.best_match(
+                    self._validators[name].iter_errors(merged)
+                )
+                if error is not None:
+                    raise SettingsError(describe_validation_error(name, error))
+                updated[name] = merged
+            changed = [name for name, value in updated.items() if self._document.get(name) != value]
+            if not changed:
+                return []
+            document = dict(self._document)
+            document.update(updated)
+            self._write_file(document)
+            self._document = document
+            return changed
+
+    def _write_file(self, document: Mapping[str, Any]) -> None:
+        data = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+        directory = self.path.parent
+        if self.path.exists():
+            try:
+                self._parse(self.path)
+            except (OSError, ValueError):
+                pass  # never let a bad file replace the last good copy
+            else:
+                self._atomic_write(
+                    self.path.with_name(self.path.name + ".bak"), self.path.read_bytes()
+                )
+        self._atomic_write(self.path, data)
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    @staticmethod
+    def _atomic_write(target: Path, data: bytes) -> None:
+        temp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+
+
