@@ -1,0 +1,1 @@
+"""The ffmpeg boundary and everything made of camera frames."""
