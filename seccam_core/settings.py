@@ -64,7 +64,7 @@ class SettingsStore:
 
     def _load(self) -> dict[str, Any]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for leftover in self.path.parent.glob(self.path.name + ".tmp-*"):
+        for leftover in self.path.parent.glob(self.path.name + "*.tmp-*"):
             leftover.unlink(missing_ok=True)  # a write interrupted before its rename
         if not self.path.exists():
             return {}

@@ -140,7 +140,7 @@ WRITER = textwrap.dedent("""
     store = SettingsStore(Path(sys.argv[1]))
     store.register(section)
     n = 0
-    store.update({"Loop": {"n": n}})
+    store.update({"Loop": {"n": -1}})  # a first complete write before the kills start
     print("ready", flush=True)
     while True:
         n += 1
