@@ -56,7 +56,7 @@ def create_app(config: Config) -> Quart:
 
 
 def seccam_of(app: Quart) -> Seccam:
-    return app.extensions["seccam"]  # type: ignore[no-any-return]
+    return app.extensions["seccam"]
 
 
 # --- lifecycle ------------------------------------------------------------------------
@@ -70,7 +70,7 @@ async def _start(app: Quart, seccam: Seccam) -> None:
     seccam.initial_password = seccam.auth.ensure_password()
     if seccam.initial_password and seccam.config.show_initial_password:
         # Printed on the console once, deliberately not logged.
-        print(  # noqa: T201
+        print(
             "\n  No password was set, so one was generated for the dashboard:\n\n"
             f"      {seccam.initial_password}\n\n"
             "  It is not shown again; change it with `seccam password`.\n",
@@ -135,7 +135,7 @@ def _allowed_origin(seccam: Seccam, origin: str) -> bool:
 async def _guard() -> Response | None:
     from quart import current_app
 
-    seccam = seccam_of(current_app)  # type: ignore[arg-type]
+    seccam = seccam_of(current_app)
     origin = request.headers.get("Origin")
     if origin and request.method not in SAFE_METHODS and not _allowed_origin(seccam, origin):
         return _json_error(403, "this origin is not allowed (Api.cors_origins)")
@@ -151,7 +151,7 @@ async def _guard() -> Response | None:
 async def _finish_response(response: Response) -> Response:
     from quart import current_app
 
-    seccam = seccam_of(current_app)  # type: ignore[arg-type]
+    seccam = seccam_of(current_app)
     headers = response.headers
     origin = request.headers.get("Origin")
     if origin and _allowed_origin(seccam, origin):

@@ -9,10 +9,9 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from seccam_core import __version__
-from seccam_core.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AUTH_SECTION, AuthService
+from seccam_core.auth import AUTH_SECTION, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AuthService
 from seccam_core.runtime import DEFAULT_PORT, Config
 from seccam_core.settings import SettingsStore
 
@@ -33,11 +32,11 @@ def _auth_for(data_dir: str | None) -> AuthService:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from hypercorn.asyncio import serve
-    from hypercorn.config import Config as HypercornConfig
 
     from seccam_core.app import create_app, seccam_of
     from seccam_core.gpio import choose_pin_factory
     from seccam_core.log_setup import configure_logging
+    from seccam_core.server import hypercorn_config
 
     config = Config.from_env(args.data_dir, show_initial_password=True)
     app = create_app(config)
@@ -45,14 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     listener = configure_logging(config.data_dir, seccam.settings.secret_values)
     choose_pin_factory()
 
-    server = HypercornConfig()
-    server.bind = [f"{args.host}:{args.port}"]
-    server.include_server_header = False
-    server.accesslog = None
-    server.keep_alive_timeout = 30
-    server.read_timeout = 60
-    server.h11_max_incomplete_size = 16 * 1024
-    server.graceful_timeout = 5
+    server = hypercorn_config(args.host, args.port)
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -61,7 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         print(f"seccam {__version__} serving on http://{args.host}:{args.port} "
               f"(data in {config.data_dir})", flush=True)
-        await serve(app, server, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await serve(app, server, shutdown_trigger=stop.wait)
 
     try:
         asyncio.run(run())

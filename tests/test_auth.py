@@ -70,7 +70,8 @@ async def test_regenerate_kills_the_old_token(seccam_client):
 
 async def test_set_password(seccam_client, password):
     async def change(current, new):
-        response = await seccam_client.post("/auth/set-password", json={"current": current, "new": new})
+        response = await seccam_client.post(
+            "/auth/set-password", json={"current": current, "new": new})
         return response.status_code, await response.get_json()
 
     assert (await change(password, "abc"))[0] == 400
@@ -78,7 +79,8 @@ async def test_set_password(seccam_client, password):
     status, body = await change("wrong", "good-password")
     assert status == 403 and "current" in body["error"]
     assert await change(password, "good-password") == (200, {"message": "Password updated"})
-    login = await seccam_client.post("/auth/validate", json={"password": "good-password"}, token=None)
+    login = await seccam_client.post(
+        "/auth/validate", json={"password": "good-password"}, token=None)
     assert (await login.get_json())["valid"] is True
 
 

@@ -3,8 +3,8 @@
 import re
 
 import pytest
-
 from plugins_for_tests import EveryHookPlugin
+
 from seccam_core.app import route_table
 from seccam_core.auth import EXEMPT_PATHS
 
