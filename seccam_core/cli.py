@@ -30,7 +30,8 @@ def _auth_for(data_dir: str | None) -> AuthService:
     return AuthService(store)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def run_server(config: Config, host: str, port: int) -> int:
+    """Serve ``config`` until SIGTERM or SIGINT: logging, pin factory, hypercorn."""
     from hypercorn.asyncio import serve
 
     from seccam_core.app import create_app, seccam_of
@@ -38,31 +39,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from seccam_core.log_setup import configure_logging
     from seccam_core.server import hypercorn_config
 
-    config = Config.from_env(args.data_dir, show_initial_password=True)
     app = create_app(config)
     seccam = seccam_of(app)
     listener = configure_logging(config.data_dir, seccam.settings.secret_values)
     choose_pin_factory()
-
-    server = hypercorn_config(args.host, args.port)
+    server = hypercorn_config(host, port)
 
     async def run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        print(f"seccam {__version__} serving on http://{args.host}:{args.port} "
+        print(f"seccam {__version__} serving on http://{host}:{port} "
               f"(data in {config.data_dir})", flush=True)
         await serve(app, server, shutdown_trigger=stop.wait)
 
     try:
         asyncio.run(run())
     except OSError as exc:
-        print(f"seccam: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(f"seccam: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 1
     finally:
         listener.stop()
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = Config.from_env(args.data_dir, show_initial_password=True)
+    return run_server(config, args.host, args.port)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
