@@ -8,7 +8,10 @@ import getpass
 import json
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from seccam_core import __version__
 from seccam_core.auth import AUTH_SECTION, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AuthService
@@ -111,6 +114,21 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_api_docs(args: argparse.Namespace) -> int:
+    from seccam_core.app import build, create_app
+    from seccam_core.openapi import build_openapi, render_markdown
+
+    async def describe() -> dict[str, Any]:
+        with tempfile.TemporaryDirectory() as scratch:
+            app = create_app(Config(data_dir=Path(scratch), disabled_plugins=frozenset()))
+            await build(app)
+            return build_openapi(app)
+
+    spec = asyncio.run(describe())
+    print(json.dumps(spec, indent=2) if args.json else render_markdown(spec), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seccam", description=__doc__)
     parser.add_argument("--version", action="version", version=f"seccam {__version__}")
@@ -133,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser("plugins", help="list plugins, versions and load errors")
     plugins.add_argument("--json", action="store_true", help="machine-readable output")
     plugins.set_defaults(func=cmd_plugins)
+
+    api_docs = commands.add_parser(
+        "api-docs", help="print the API description (docs/api.md) of the installed plugins")
+    api_docs.add_argument("--json", action="store_true", help="the OpenAPI document instead")
+    api_docs.set_defaults(func=cmd_api_docs)
     return parser
 
 
