@@ -41,9 +41,10 @@ def test_defaults_fill_a_new_store(store):
 def test_update_is_written_with_mode_0600_and_a_backup(store):
     store.update({"Test": {"level": 4}})
     store.update({"Test": {"level": 5}})
-    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
-    assert json.loads(store.path.read_text())["Test"]["level"] == 5
-    assert json.loads(store.path.with_name("settings.json.bak").read_text())["Test"]["level"] == 4
+    backup = store.path.with_name("settings.json.bak")
+    for path in (store.path, backup):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert json.loads(path.read_text())["Test"]["level"] == 5
 
 
 def test_invalid_update_names_the_field_and_writes_nothing(store):
@@ -59,15 +60,15 @@ def test_invalid_update_names_the_field_and_writes_nothing(store):
     assert store.get("Test")["level"] == 4
 
 
-def test_corrupt_file_is_set_aside_and_the_backup_used(tmp_path, caplog):
+def test_corrupt_file_is_set_aside_and_nothing_acknowledged_is_lost(tmp_path, caplog):
     first = SettingsStore(tmp_path / "settings.json")
     first.register(LEVEL)
     first.update({"Test": {"level": 6}})
     first.update({"Test": {"level": 7}})
-    (tmp_path / "settings.json").write_text('{"Test": {"level": 8')  # a torn write
+    (tmp_path / "settings.json").write_text('{"Test": {"level": 8')  # damaged on disk
     second = SettingsStore(tmp_path / "settings.json")
     second.register(LEVEL)
-    assert second.get("Test")["level"] == 6
+    assert second.get("Test")["level"] == 7
     assert list(tmp_path.glob("settings.json.corrupt-*"))
     assert "CORRUPT" in caplog.text
 
@@ -129,6 +130,40 @@ async def test_settings_import_never_touches_auth(seccam_client):
     assert response.status_code == 200
     assert seccam_client.seccam.auth.token == token
     assert seccam_client.seccam.auth.enabled
+
+
+@pytest.fixture
+def tiny_filesystem(tmp_path):
+    """A real 256 KiB tmpfs (needs root, as CI has)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+                   check=True)
+    yield mount_point
+    subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_full_disk_is_a_507_and_changes_nothing(tiny_filesystem):
+    store = SettingsStore(tiny_filesystem / "settings.json")
+    store.register(LEVEL)
+    store.update({"Test": {"level": 4}})
+    before = store.path.read_bytes()
+    filler = tiny_filesystem / "filler"
+    with open(filler, "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"x" * 4096)
+        except OSError:
+            pass
+    with pytest.raises(ApiError) as caught:
+        store.update({"Test": {"level": 9, "name": "n" * 20000}})
+    assert caught.value.status == 507 and "No space left" in caught.value.message
+    assert store.get("Test")["level"] == 4
+    assert store.path.read_bytes() == before
+    assert not list(tiny_filesystem.glob("*.tmp-*"))
+    filler.unlink()
+    store.update({"Test": {"level": 9}})  # space again: writes work again
+    assert json.loads(store.path.read_text())["Test"]["level"] == 9
 
 
 WRITER = textwrap.dedent("""
