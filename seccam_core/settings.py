@@ -12,6 +12,7 @@ the defaults) is used, with an error in the log. A write that fails (disk full) 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -107,10 +108,9 @@ class SettingsStore:
             "SETTINGS FILE WAS CORRUPT (%s): set aside as %s; continuing with %s",
             exc, aside.name, source,
         )
-        try:
+        # On a full disk keep serving from memory; the next successful write repairs it.
+        with contextlib.suppress(SettingsWriteError):
             self._write_file(document)
-        except SettingsWriteError:
-            pass  # keep serving from memory; the next successful write repairs the file
         return document
 
     def _migrate(self, legacy: dict[str, Any]) -> dict[str, Any]:
