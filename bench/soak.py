@@ -10,10 +10,10 @@ descriptors and ffmpeg processes. It prints the samples, the trend of memory and
 descriptors (least-squares slope per minute over the second half of the run), and
 events lost (gaps in the ids a client saw across its reconnects).
 
-Faults: kills the camera's ffmpeg, fills the disk under the data folder (a tmpfs it
-mounts; needs root), corrupts settings.json between two starts, and removes a plugin
-from the environment (SECCAM_DISABLED_PLUGINS, the closest a running venv gets) before
-a restart; after each it checks that the server answers and that every acknowledged
+Faults: builds a throw-away venv with the core and every plugin (uv), then kills the
+camera's ffmpeg, fills the disk under the data folder (a tmpfs it mounts; needs root),
+corrupts settings.json between two starts, and uninstalls a plugin's package before a
+restart; after each it checks that the server answers and that every acknowledged
 settings write is still there.
 """
 
@@ -45,18 +45,19 @@ SAMPLE_EVERY = 10.0
 class Server:
     """``seccam serve`` in a child process on a loopback port."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, python: str = sys.executable) -> None:
         from seccam_core.testing import free_port
 
+        self.python = python
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock", **(env or {})}
+        self.env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "seccam_core.cli", "serve", "--host", "127.0.0.1",
+            [self.python, "-m", "seccam_core.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--data-dir", str(self.data_dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env,
         )
@@ -73,7 +74,7 @@ class Server:
     @property
     def token(self) -> str:
         return subprocess.run(
-            [sys.executable, "-m", "seccam_core.cli", "token", "--data-dir", str(self.data_dir)],
+            [self.python, "-m", "seccam_core.cli", "token", "--data-dir", str(self.data_dir)],
             capture_output=True, text=True, check=True).stdout.strip()
 
     def stop(self) -> int:
@@ -217,20 +218,29 @@ def wait_until(predicate, timeout: float = 60.0) -> float:
     raise TimeoutError("not recovered in time")
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
 def faults() -> None:
     with tempfile.TemporaryDirectory() as scratch:
+        venv = Path(scratch) / "venv"
+        subprocess.run(["uv", "venv", "-q", str(venv)], check=True)
+        python = str(venv / "bin" / "python")
+        plugins = sorted(str(p) for p in (REPO / "plugins").iterdir() if p.is_dir())
+        subprocess.run(["uv", "pip", "install", "-q", "--python", python, str(REPO), *plugins],
+                       check=True)
         data_dir = Path(scratch) / "data"
         data_dir.mkdir()
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(data_dir)],
                        check=True)
         try:
-            run_faults(data_dir)
+            run_faults(data_dir, python)
         finally:
             subprocess.run(["umount", "-l", str(data_dir)], check=False)
 
 
-def run_faults(data_dir: Path) -> None:
-    server = Server(data_dir).start()
+def run_faults(data_dir: Path, python: str) -> None:
+    server = Server(data_dir, python).start()
     headers = {"Authorization": f"Bearer {server.token}"}
     acknowledged_write(server, "http://before-faults")
 
@@ -264,17 +274,22 @@ def run_faults(data_dir: Path) -> None:
     # 3. settings.json corrupted between two starts
     assert server.stop() == 0
     (data_dir / "settings.json").write_text('{"Api": {"cors_origins": [')
-    server = Server(data_dir).start()
+    server = Server(data_dir, python).start()
     print(f"settings.json corrupted: server up, last acknowledged write kept: "
           f"{still_there(server, 'http://after-full-disk')}")
 
-    # 4. a plugin is gone at the next start
+    # 4. the configured sensor's plugin package is uninstalled before the next start
+    httpx.post(server.url + "/sensor/configure", headers=headers, timeout=30,
+               json={"type": "mock", "enabled": True})
     assert server.stop() == 0
-    server = Server(data_dir, env={"SECCAM_DISABLED_PLUGINS": "sensor_mock"}).start()
+    subprocess.run(["uv", "pip", "uninstall", "-q", "--python", python, "seccam-sensor-mock"],
+                   check=True)
+    server = Server(data_dir, python).start()
     plugins = httpx.get(server.url + "/plugins", headers=headers, timeout=30).json()["plugins"]
     status = httpx.get(server.url + "/sensor/status", headers=headers, timeout=30)
-    print(f"plugin removed: server up, sensor_mock loaded: "
-          f"{any(p['name'] == 'sensor_mock' and not p['disabled'] for p in plugins)}, "
+    print(f"plugin uninstalled: server up, sensor_mock listed: "
+          f"{any(p['name'] == 'sensor_mock' for p in plugins)}, "
+          f"sensor status {status.status_code} {status.json().get('error')!r}, "
           f"/sensor/status {status.status_code}, settings kept: "
           f"{still_there(server, 'http://after-full-disk')}")
     print(f"exit code on SIGTERM: {server.stop()}")
