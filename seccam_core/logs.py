@@ -205,15 +205,16 @@ def _reverse_chunks(handle: BinaryIO) -> Iterator[bytes]:
         if start == 0:
             yield data
             return
-        cut = data.find(b"\n")
-        if cut == -1:
+        cut = data.find(b"\n")  # the end of the first line, whose start lies further back
+        if cut in (-1, len(data) - 1):  # all of data is that one line
             if len(data) <= MAX_LINE:
                 partial = data
                 continue
-            cut = len(data) - MAX_LINE - 1  # keep the line's end; drop the rest of it
-        partial, chunk = data[: cut + 1], data[cut + 1 :]
-        if chunk:
-            yield chunk
+            # Hand out its end as a piece of its own; the rest waits for its start.
+            partial, chunk = data[:-MAX_LINE], data[-MAX_LINE:]
+        else:
+            partial, chunk = data[: cut + 1], data[cut + 1 :]
+        yield chunk
 
 
 class _EntryAssembler:

@@ -146,7 +146,8 @@ def resolve_script_log(logs_dir: Path, category: str, filename: str) -> Path:
     return FileArea(folder, (SCRIPT_LOG_PATTERN,)).resolve(filename, field="filename")
 
 
-@blueprint.get("/logs/script/<category>/<filename>")
+# merge_slashes off: "/logs/script//etc/x.log" is a 404, not a redirect to another path.
+@blueprint.get("/logs/script/<category>/<filename>", merge_slashes=False)
 async def script_log(category: str, filename: str) -> Response:
     """The raw text of one script log, named as ``/logs/install`` lists it."""
     logs_dir = current_seccam().logs_dir
