@@ -11,16 +11,16 @@ line. They are held until that header arrives and then joined to it in file orde
 each entry keeps its own lines (the original's defect D11 glued them to the newer
 entry, reversed).
 
-When a query filters by level or text, a block that cannot contain a match (a plain
-byte search says so) is skipped without splitting it into lines; that keeps a search
-through a whole gigabyte at disk speed rather than Python's line-by-line speed.
+Entries are found with byte searches (a header pattern, the level as the file writes
+it, an ASCII search text), and only the entries around a hit are decoded and checked;
+that keeps a filtered search through a whole gigabyte near disk speed rather than
+Python's line-by-line speed.
 
 Everything here is blocking file I/O: call it through ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
-import collections
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -36,6 +36,8 @@ MAX_LINE = 1024 * 1024
 """A "line" longer than this is cut: a file with no newlines cannot grow the reader's memory."""
 MAX_CONTINUATION_LINES = 1000
 """Continuation lines kept per entry (those nearest the header); the rest are counted."""
+MAX_PENDING = 1024 * 1024
+"""Bytes of continuation lines held while looking for their header further back."""
 
 LEVEL_NAMES = {
     "DEBUG": "DEBUG", "DBG": "DEBUG",
@@ -50,7 +52,6 @@ LEVEL_NAMES = {
 def normalise_level(name: str) -> str | None:
     """``"err"`` -> ``"ERROR"``; ``None`` for a name that is no level."""
     return LEVEL_NAMES.get(name.strip().upper())
-
 
 @dataclass(frozen=True)
 class LogEntry:
@@ -68,9 +69,14 @@ class LogEntry:
 
 @dataclass(frozen=True)
 class LogFormat:
-    """How a header line looks, and how its level appears as bytes (for block skipping)."""
+    """How a header line looks: as bytes (to find entries) and as text (to read fields).
+
+    ``header_start`` (bytes, multi-line) and ``header`` (text) must accept the same
+    lines; every other line continues the entry above it.
+    """
 
     name: str
+    header_start: re.Pattern[bytes]
     header: re.Pattern[str]
     level_marker: str
     """``{code}`` stands for the level as written in the file, e.g. ``" [{code}] "``."""
@@ -96,10 +102,13 @@ class LogFormat:
 API_LOG_FORMAT = LogFormat(
     name="api",
     # 2026-04-01 14:30:22 [INFO] seccam.access: GET /sensor/status 200 127.0.0.1
+    header_start=re.compile(
+        rb"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \[[A-Z]+\] [^\s:]+:", re.M
+    ),
     header=re.compile(
-        r"(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) \[(?P<level>[A-Z]+)\] "
+        r"(?P<ts>[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}) \[(?P<level>[A-Z]+)\] "
         r"(?P<source>[^\s:]+): ?(?P<message>.*)\Z",
-        re.DOTALL,
+        re.DOTALL | re.ASCII,
     ),
     level_marker=" [{code}] ",
     level_codes={},
@@ -108,10 +117,13 @@ API_LOG_FORMAT = LogFormat(
 MEDIAMTX_LOG_FORMAT = LogFormat(
     name="mediamtx",
     # 2026/04/01 14:30:22 INF [RTSP] [conn 127.0.0.1:50612] opened
+    header_start=re.compile(
+        rb"^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} (?:DBG|INF|WAR|ERR) ", re.M
+    ),
     header=re.compile(
-        r"(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) (?P<level>DBG|INF|WAR|ERR) "
-        r"(?:\[(?P<source>[^\]]*)\] )?(?P<message>.*)\Z",
-        re.DOTALL,
+        r"(?P<ts>[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}) "
+        r"(?P<level>DBG|INF|WAR|ERR) (?:\[(?P<source>[^\]\n]*)\] )?(?P<message>.*)\Z",
+        re.DOTALL | re.ASCII,
     ),
     level_marker=" {code} ",
     level_codes={"DEBUG": "DBG", "INFO": "INF", "WARNING": "WAR", "ERROR": "ERR"},
@@ -138,52 +150,6 @@ class LogQuery:
     def wanted_level(self) -> str | None:
         return normalise_level(self.level) if self.level else None
 
-    @property
-    def filtered(self) -> bool:
-        return bool(self.level or self.search or self.source)
-
-
-class _Matcher:
-    """The query's filters, applied to whole entries and (as a quick test) to raw blocks."""
-
-    def __init__(self, query: LogQuery, log_format: LogFormat) -> None:
-        self.level = query.wanted_level
-        self.source = query.source.lower() if query.source else None
-        self.search = query.search.lower() if query.search else None
-        self._level_bytes = log_format.level_bytes(self.level) if self.level else None
-        # bytes.lower() folds ASCII only, so the block test is exact for ASCII searches;
-        # other searches skip the block test and are checked entry by entry.
-        self._search_bytes = (
-            self.search.encode() if self.search and self.search.isascii() else None
-        )
-        # A MediaMTX line without a [Source] gets the default source, which its bytes lack.
-        default = (log_format.default_source or "").lower()
-        self._source_bytes = (
-            self.source.encode()
-            if self.source and self.source.isascii() and self.source != default else None
-        )
-
-    def entry_matches(self, entry: LogEntry, raw: str) -> bool:
-        if self.level is not None and entry.level != self.level:
-            return False
-        if self.source is not None and (entry.source or "").lower() != self.source:
-            return False
-        return self.search is None or self.search in raw.lower()
-
-    def block_may_match(self, headers: bytes, text: bytes) -> bool:
-        """False only when no entry headed in ``headers`` (plus ``text``) can match."""
-        if self._level_bytes is not None and self._level_bytes not in headers:
-            return False
-        lowered: bytes | None = None
-        if self._source_bytes is not None:
-            lowered = headers.lower()
-            if self._source_bytes not in lowered:
-                return False
-        if self._search_bytes is not None:
-            return self._search_bytes in (text.lower() if lowered is None else
-                                          lowered + text.lower())
-        return True
-
 
 def rotated_files(path: Path, backups: int = 3) -> list[Path]:
     """The current file and its rotated copies, newest first (those that exist)."""
@@ -202,6 +168,8 @@ def _reverse_chunks(handle: BinaryIO) -> Iterator[bytes]:
         data = handle.read(position - start) + partial
         position = start
         block = min(block * 2, MAX_BLOCK)
+        if not data.endswith(b"\n") and not partial:
+            data += b"\n"  # a last line without its newline: lines never run across files
         if start == 0:
             yield data
             return
@@ -217,93 +185,97 @@ def _reverse_chunks(handle: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-class _EntryAssembler:
-    """Turns lines met newest-first into entries, each with its continuation lines."""
+class _EntryScanner:
+    """Finds the entries of a chunk that may pass the query, and turns them into entries.
 
-    def __init__(self, log_format: LogFormat, matcher: _Matcher) -> None:
+    A query with a level or an ASCII search text looks for that text with ``bytes.find``
+    and looks at the entries around each hit only; other queries look at every entry.
+    Each candidate is then checked as text, so the byte search only ever saves work.
+    """
+
+    def __init__(self, query: LogQuery, log_format: LogFormat) -> None:
         self.format = log_format
-        self.matcher = matcher
-        self.pending: collections.deque[str] = collections.deque(maxlen=MAX_CONTINUATION_LINES)
-        self.dropped = 0  # continuation lines beyond MAX_CONTINUATION_LINES
+        self.limit = query.limit
+        self.level = query.wanted_level
+        self.source = query.source.lower() if query.source else None
+        self.search = query.search.lower() if query.search else None
+        self.marker: bytes | None = None
+        self.marker_lowered = False
+        if self.level is not None:
+            self.marker = log_format.level_bytes(self.level)
+        elif self.search is not None and self.search.isascii():
+            # bytes.lower() folds ASCII only, which is all an ASCII search needs.
+            self.marker, self.marker_lowered = self.search.encode(), True
 
-    def _hold(self, line: str) -> None:
-        if len(self.pending) == self.pending.maxlen:
-            self.dropped += 1
-        self.pending.append(line)  # newest continuation lines fall off the other end
+    # --- finding entries in a chunk -------------------------------------------------
 
-    def _take_pending(self) -> list[str]:
-        lines = list(reversed(self.pending))
-        if self.dropped:
-            lines.append(f"[... {self.dropped} more lines]")
-        self.pending.clear()
-        self.dropped = 0
-        return lines
+    def next_header(self, chunk: bytes, position: int) -> int:
+        match = self.format.header_start.search(chunk, position)
+        return len(chunk) if match is None else match.start()
 
-    def feed(self, line: str) -> LogEntry | None:
-        """One line, newer lines first; returns the entry it completes, if it matches."""
-        header = self.format.parse_header(line)
-        if header is None:
-            self._hold(line)
-            return None
-        ts, level, source, message = header
-        continuation = self._take_pending()
-        raw = line if not continuation else "\n".join([line, *continuation])
-        if continuation:
-            message = "\n".join([message, *continuation])
-        entry = LogEntry(ts, level, source, message)
-        return entry if self.matcher.entry_matches(entry, raw) else None
+    def _header_before(self, chunk: bytes, position: int, floor: int) -> int:
+        """The start of the header line at or above ``position`` (never above ``floor``)."""
+        line = chunk.rfind(b"\n", 0, position) + 1
+        while line > floor and not self.format.header_start.match(chunk, line):
+            line = chunk.rfind(b"\n", 0, line - 1) + 1
+        return max(line, floor)
 
-    def skip_chunk(self, lines: Sequence[bytes]) -> None:
-        """A chunk with no possible match: keep only its leading continuation lines."""
-        leading: list[str] = []
-        for raw in lines:
-            line = raw.decode("utf-8", "replace")
-            if self.format.parse_header(line) is not None:
-                self.pending.clear()
-                self.dropped = 0
-                break
-            leading.append(line)
+    def spans(self, chunk: bytes, first: int, pending: bytes) -> list[tuple[int, int]]:
+        """``(start, end)`` of the entries from ``first`` on worth reading, oldest first."""
+        if self.marker is None:
+            starts = [m.start() for m in self.format.header_start.finditer(chunk, first)]
+            return list(zip(starts, [*starts[1:], len(chunk)], strict=True))
+        haystack = chunk.lower() if self.marker_lowered else chunk
+        spans: list[tuple[int, int]] = []
+        hit = haystack.find(self.marker, first)
+        while hit != -1:
+            start = self._header_before(chunk, hit + 1, first)
+            end = self.next_header(chunk, hit + 1)
+            spans.append((start, end))
+            hit = haystack.find(self.marker, end)
+        last_start = self._header_before(chunk, len(chunk), first)
+        if pending and (not spans or spans[-1][0] != last_start):
+            spans.append((last_start, len(chunk)))  # its lines in ``pending`` may match
+        return spans
+
+    # --- reading one entry ----------------------------------------------------------
+
+    def entry(self, raw: bytes) -> LogEntry | None:
+        """The entry in ``raw`` (header line and continuation lines), if it passes."""
+        text = raw.decode("utf-8", "replace")
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+        if len(lines) > MAX_CONTINUATION_LINES + 1:
+            dropped = len(lines) - MAX_CONTINUATION_LINES - 1
+            lines = [*lines[: MAX_CONTINUATION_LINES + 1], f"[... {dropped} more lines]"]
+        header = self.format.parse_header(lines[0]) if lines else None
+        if header is None:  # lines before the oldest header
+            entry = LogEntry(None, None, None, "\n".join(lines))
         else:
-            # No header at all: every line continues an older entry, as the held ones do.
-            for raw in reversed(lines):
-                self._hold(raw.decode("utf-8", "replace"))
-            return
-        for line in reversed(leading):
-            self._hold(line)
-
-    def finish(self) -> LogEntry | None:
-        """Lines before the oldest header: an entry of their own, without fields."""
-        if not self.pending:
+            ts, level, source, message = header
+            entry = LogEntry(ts, level, source, "\n".join([message, *lines[1:]]))
+        if self.level is not None and entry.level != self.level:
             return None
-        lines = self._take_pending()
-        entry = LogEntry(None, None, None, "\n".join(lines))
-        return entry if self.matcher.entry_matches(entry, entry.message) else None
+        if self.source is not None and (entry.source or "").lower() != self.source:
+            return None
+        if self.search is not None and self.search not in text.lower():
+            return None
+        return entry
 
 
-def _split_lines(chunk: bytes) -> list[bytes]:
-    lines = chunk.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
-
-
-def _first_header_offset(chunk: bytes, log_format: LogFormat) -> int:
-    """Where the chunk's first header line starts (its length when it has none)."""
-    offset = 0
-    while offset < len(chunk):
-        end = chunk.find(b"\n", offset)
-        end = len(chunk) if end == -1 else end
-        if log_format.parse_header(chunk[offset:end].decode("utf-8", "replace")) is not None:
-            return offset
-        offset = end + 1
-    return len(chunk)
+def _hold(pending: bytes, older: bytes) -> bytes:
+    """Continuation lines met so far, with older ones in front, bounded by MAX_PENDING."""
+    joined = older + pending
+    return joined if len(joined) <= MAX_PENDING else joined[:MAX_PENDING] + b"\n"
 
 
 def read_entries(paths: Sequence[Path], log_format: LogFormat, query: LogQuery) -> list[LogEntry]:
     """The newest entries passing ``query`` from ``paths`` (newest file first)."""
-    matcher = _Matcher(query, log_format)
-    assembler = _EntryAssembler(log_format, matcher)
+    scanner = _EntryScanner(query, log_format)
     found: list[LogEntry] = []
+    pending = b""  # continuation lines whose header lies further back
     handles: list[BinaryIO] = []
     try:
         # Open them all first: a rotation while we read then renames files under us
@@ -315,26 +287,26 @@ def read_entries(paths: Sequence[Path], log_format: LogFormat, query: LogQuery) 
                 continue
         for handle in handles:
             for chunk in _reverse_chunks(handle):
-                if query.filtered:
-                    held = "\n".join(reversed(assembler.pending)).encode("utf-8", "replace")
-                    headers = chunk[_first_header_offset(chunk, log_format):]
-                    if not matcher.block_may_match(headers, headers + b"\n" + held):
-                        assembler.skip_chunk(_split_lines(chunk))
-                        continue
-                for raw in reversed(_split_lines(chunk)):
-                    entry = assembler.feed(raw.decode("utf-8", "replace"))
+                first = scanner.next_header(chunk, 0)
+                if first == len(chunk):  # no header: all of it continues an older entry
+                    pending = _hold(pending, chunk)
+                    continue
+                for start, end in reversed(scanner.spans(chunk, first, pending)):
+                    raw = chunk[start:end] + pending if end == len(chunk) else chunk[start:end]
+                    entry = scanner.entry(raw)
                     if entry is not None:
                         found.append(entry)
                         if len(found) >= query.limit:
                             return found
-        last = assembler.finish()
-        if last is not None:
-            found.append(last)
+                pending = chunk[:first]
+        if pending:
+            entry = scanner.entry(pending)
+            if entry is not None:
+                found.append(entry)
         return found
     finally:
         for handle in handles:
             handle.close()
-
 
 @dataclass(frozen=True)
 class ScriptLog:
