@@ -21,12 +21,13 @@ Everything here is blocking file I/O: call it through ``asyncio.to_thread``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 2000
@@ -53,8 +54,8 @@ def normalise_level(name: str) -> str | None:
     """``"err"`` -> ``"ERROR"``; ``None`` for a name that is no level."""
     return LEVEL_NAMES.get(name.strip().upper())
 
-@dataclass(frozen=True)
-class LogEntry:
+
+class LogEntry(NamedTuple):
     """One entry: its header's fields and the message with any continuation lines."""
 
     ts: str | None
@@ -69,31 +70,46 @@ class LogEntry:
 
 @dataclass(frozen=True)
 class LogFormat:
-    """How a header line looks: as bytes (to find entries) and as text (to read fields).
+    """How a header line starts; every other line continues the entry above it.
 
-    ``header_start`` (bytes, multi-line) and ``header`` (text) must accept the same
-    lines; every other line continues the entry above it.
+    ``head`` is a regular expression for the start of a header line, with the groups
+    ``ts``, ``level`` and ``source``; the rest of the line is the message. The patterns
+    that find headers in bytes and read them as text are all built from it, so they
+    always agree on which lines are headers.
     """
 
     name: str
-    header_start: re.Pattern[bytes]
-    header: re.Pattern[str]
+    head: str
     level_marker: str
     """``{code}`` stands for the level as written in the file, e.g. ``" [{code}] "``."""
     level_codes: dict[str, str]
     """Entry level -> how the file writes it."""
     default_source: str | None = None
 
+    @functools.cached_property
+    def header_start(self) -> re.Pattern[bytes]:
+        """Finds header lines in a chunk of bytes."""
+        return re.compile(b"^" + self.head.encode(), re.MULTILINE)
+
+    @functools.cached_property
+    def header(self) -> re.Pattern[str]:
+        """Reads one header line."""
+        return re.compile(self.head + r"(?P<message>.*)\Z", re.DOTALL | re.ASCII)
+
+    @functools.cached_property
+    def header_lines(self) -> re.Pattern[str]:
+        """Finds and reads every header line in a text."""
+        return re.compile("^" + self.head + r"(?P<message>[^\n]*)", re.MULTILINE | re.ASCII)
+
+    def fields(self, match: re.Match[str]) -> tuple[str, str, str | None, str]:
+        ts, level, source, message = match.group("ts", "level", "source", "message")
+        return (ts.replace("/", "-"), LEVEL_NAMES.get(level, level),
+                source or self.default_source, message)
+
     def parse_header(self, line: str) -> tuple[str, str, str | None, str] | None:
         """``(ts, level, source, message)`` of a header line, ``None`` for a continuation."""
         match = self.header.match(line)
-        if match is None:
-            return None
-        fields = match.groupdict()
-        ts = fields["ts"].replace("/", "-")
-        level = normalise_level(fields["level"]) or fields["level"]
-        source = fields.get("source") or self.default_source
-        return ts, level, source, fields["message"]
+        return None if match is None else self.fields(match)
 
     def level_bytes(self, level: str) -> bytes:
         return self.level_marker.format(code=self.level_codes.get(level, level)).encode()
@@ -102,14 +118,8 @@ class LogFormat:
 API_LOG_FORMAT = LogFormat(
     name="api",
     # 2026-04-01 14:30:22 [INFO] seccam.access: GET /sensor/status 200 127.0.0.1
-    header_start=re.compile(
-        rb"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \[[A-Z]+\] [^\s:]+:", re.M
-    ),
-    header=re.compile(
-        r"(?P<ts>[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}) \[(?P<level>[A-Z]+)\] "
-        r"(?P<source>[^\s:]+): ?(?P<message>.*)\Z",
-        re.DOTALL | re.ASCII,
-    ),
+    head=r"(?P<ts>[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}) "
+    r"\[(?P<level>[A-Z]+)\] (?P<source>[^\s:]+): ?",
     level_marker=" [{code}] ",
     level_codes={},
 )
@@ -117,14 +127,8 @@ API_LOG_FORMAT = LogFormat(
 MEDIAMTX_LOG_FORMAT = LogFormat(
     name="mediamtx",
     # 2026/04/01 14:30:22 INF [RTSP] [conn 127.0.0.1:50612] opened
-    header_start=re.compile(
-        rb"^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} (?:DBG|INF|WAR|ERR) ", re.M
-    ),
-    header=re.compile(
-        r"(?P<ts>[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}) "
-        r"(?P<level>DBG|INF|WAR|ERR) (?:\[(?P<source>[^\]\n]*)\] )?(?P<message>.*)\Z",
-        re.DOTALL | re.ASCII,
-    ),
+    head=r"(?P<ts>[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}) "
+    r"(?P<level>DBG|INF|WAR|ERR) (?:\[(?P<source>[^\]\n]*)\] )?",
     level_marker=" {code} ",
     level_codes={"DEBUG": "DBG", "INFO": "INF", "WARNING": "WAR", "ERROR": "ERR"},
     default_source="mediamtx",
@@ -195,7 +199,6 @@ class _EntryScanner:
 
     def __init__(self, query: LogQuery, log_format: LogFormat) -> None:
         self.format = log_format
-        self.limit = query.limit
         self.level = query.wanted_level
         self.source = query.source.lower() if query.source else None
         self.search = query.search.lower() if query.search else None
@@ -221,10 +224,8 @@ class _EntryScanner:
         return max(line, floor)
 
     def spans(self, chunk: bytes, first: int, pending: bytes) -> list[tuple[int, int]]:
-        """``(start, end)`` of the entries from ``first`` on worth reading, oldest first."""
-        if self.marker is None:
-            starts = [m.start() for m in self.format.header_start.finditer(chunk, first)]
-            return list(zip(starts, [*starts[1:], len(chunk)], strict=True))
+        """``(start, end)`` of the entries from ``first`` on around a marker hit, oldest first."""
+        assert self.marker is not None
         haystack = chunk.lower() if self.marker_lowered else chunk
         spans: list[tuple[int, int]] = []
         hit = haystack.find(self.marker, first)
@@ -240,29 +241,57 @@ class _EntryScanner:
 
     # --- reading one entry ----------------------------------------------------------
 
+    def _limit_lines(self, rest: str) -> str:
+        count = rest.count("\n")
+        if count <= MAX_CONTINUATION_LINES:
+            return rest
+        kept = rest.split("\n")[1 : MAX_CONTINUATION_LINES + 1]
+        return "\n" + "\n".join([*kept, f"[... {count - MAX_CONTINUATION_LINES} more lines]"])
+
+    def _passes(self, level: str | None, source: str | None) -> bool:
+        if self.level is not None and level != self.level:
+            return False
+        return self.source is None or (source or "").lower() == self.source
+
     def entry(self, raw: bytes) -> LogEntry | None:
         """The entry in ``raw`` (header line and continuation lines), if it passes."""
-        text = raw.decode("utf-8", "replace")
-        lines = text.split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-        if len(lines) > MAX_CONTINUATION_LINES + 1:
-            dropped = len(lines) - MAX_CONTINUATION_LINES - 1
-            lines = [*lines[: MAX_CONTINUATION_LINES + 1], f"[... {dropped} more lines]"]
-        header = self.format.parse_header(lines[0]) if lines else None
-        if header is None:  # lines before the oldest header
-            entry = LogEntry(None, None, None, "\n".join(lines))
-        else:
-            ts, level, source, message = header
-            entry = LogEntry(ts, level, source, "\n".join([message, *lines[1:]]))
-        if self.level is not None and entry.level != self.level:
-            return None
-        if self.source is not None and (entry.source or "").lower() != self.source:
-            return None
+        text = raw.decode("utf-8", "replace").removesuffix("\n")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").removesuffix("\r")
         if self.search is not None and self.search not in text.lower():
             return None
-        return entry
+        first_end = text.find("\n")
+        first, rest = (text, "") if first_end == -1 else (text[:first_end], text[first_end:])
+        rest = self._limit_lines(rest)
+        header = self.format.parse_header(first)
+        if header is None:  # lines before the oldest header
+            entry = LogEntry(None, None, None, first + rest)
+        else:
+            ts, level, source, message = header
+            entry = LogEntry(ts, level, source, message + rest)
+        return entry if self._passes(entry.level, entry.source) else None
+
+    def every_entry(self, region: bytes) -> Iterator[LogEntry]:
+        """Every passing entry in ``region`` (which starts with a header), newest first.
+
+        One decode and one pattern pass over the whole region: the fast way when most
+        entries are wanted (no level, no ASCII search text).
+        """
+        text = region.decode("utf-8", "replace")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        matches = list(self.format.header_lines.finditer(text))
+        end = len(text)
+        for match in reversed(matches):
+            start, line_end = match.span()
+            raw_end, end = end, start
+            ts, level, source, message = self.format.fields(match)
+            if not self._passes(level, source):
+                continue
+            if self.search is not None and self.search not in text[start:raw_end].lower():
+                continue
+            rest = self._limit_lines(text[line_end:raw_end].removesuffix("\n"))
+            yield LogEntry(ts, level, source, message + rest)
 
 
 def _hold(pending: bytes, older: bytes) -> bytes:
@@ -291,9 +320,17 @@ def read_entries(paths: Sequence[Path], log_format: LogFormat, query: LogQuery) 
                 if first == len(chunk):  # no header: all of it continues an older entry
                     pending = _hold(pending, chunk)
                     continue
-                for start, end in reversed(scanner.spans(chunk, first, pending)):
-                    raw = chunk[start:end] + pending if end == len(chunk) else chunk[start:end]
-                    entry = scanner.entry(raw)
+                if scanner.marker is None:
+                    entries: Iterator[LogEntry | None] = scanner.every_entry(
+                        chunk[first:] + pending
+                    )
+                else:
+                    entries = (
+                        scanner.entry(chunk[start:end] + pending if end == len(chunk)
+                                      else chunk[start:end])
+                        for start, end in reversed(scanner.spans(chunk, first, pending))
+                    )
+                for entry in entries:
                     if entry is not None:
                         found.append(entry)
                         if len(found) >= query.limit:
