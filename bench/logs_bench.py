@@ -138,6 +138,20 @@ def timings(client: httpx.Client, params: dict[str, object], runs: int) -> list[
     return results
 
 
+def in_process(path: Path, params: dict[str, object], runs: int) -> list[float]:
+    """The reader and the JSON encoding alone, without HTTP, for comparison."""
+    from seccam_core.logs import API_LOG_FORMAT, LogQuery, read_entries, rotated_files
+
+    query = LogQuery(**params)  # type: ignore[arg-type]
+    results = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        entries = read_entries(rotated_files(path), API_LOG_FORMAT, query)
+        json.dumps([entry.as_dict() for entry in entries])
+        results.append((time.perf_counter() - started) * 1000)
+    return results
+
+
 def summary(values: list[float]) -> str:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
@@ -192,6 +206,9 @@ def bench_size(base: Path, label: str, size: int) -> None:
             found = len(client.get("/logs/api", params=WORST).json())
             print(f"  worst    level=ERROR search=needle-rare {summary(worst)} "
                   f"[{found} entries, whole file read]")
+            for name, params in (("plain", PLAIN), ("filtered", FILTERED), ("worst", WORST)):
+                print(f"  in this process, {name:<8} read + JSON only: "
+                      f"{summary(in_process(log_path, params, 3 if name == 'worst' else 20))}")
             rss_after = rss_mb(server)
             print(f"  server RSS: before {rss_before:.1f} MiB, after {rss_after:.1f} MiB, "
                   f"peak {peak_rss_mb(process.pid):.1f} MiB")

@@ -202,13 +202,14 @@ class _EntryScanner:
         self.level = query.wanted_level
         self.source = query.source.lower() if query.source else None
         self.search = query.search.lower() if query.search else None
+        # bytes.lower() folds ASCII only, which is all an ASCII search needs.
+        self.needle = self.search.encode() if self.search and self.search.isascii() else None
         self.marker: bytes | None = None
         self.marker_lowered = False
         if self.level is not None:
             self.marker = log_format.level_bytes(self.level)
-        elif self.search is not None and self.search.isascii():
-            # bytes.lower() folds ASCII only, which is all an ASCII search needs.
-            self.marker, self.marker_lowered = self.search.encode(), True
+        elif self.needle is not None:
+            self.marker, self.marker_lowered = self.needle, True
 
     # --- finding entries in a chunk -------------------------------------------------
 
@@ -226,6 +227,9 @@ class _EntryScanner:
     def spans(self, chunk: bytes, first: int, pending: bytes) -> list[tuple[int, int]]:
         """``(start, end)`` of the entries from ``first`` on around a marker hit, oldest first."""
         assert self.marker is not None
+        if (self.needle is not None and not self.marker_lowered
+                and self.needle not in chunk.lower() and self.needle not in pending.lower()):
+            return []  # the level is here, but not the text: no entry here can match
         haystack = chunk.lower() if self.marker_lowered else chunk
         spans: list[tuple[int, int]] = []
         hit = haystack.find(self.marker, first)
