@@ -65,12 +65,15 @@ class Firewall:
             raise FirewallError(f"{self.command[0]} could not be run: {exc}") from exc
         try:
             _, stderr = await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise FirewallError(
-                f"{' '.join(args)} did not finish within {COMMAND_TIMEOUT:.0f} s"
-            ) from None
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            if process.returncode is None:  # never leave an iptables behind
+                process.kill()
+                await process.wait()
+            if isinstance(exc, TimeoutError):
+                raise FirewallError(
+                    f"{' '.join(args)} did not finish within {COMMAND_TIMEOUT:.0f} s"
+                ) from None
+            raise
         message = stderr.decode("utf-8", "replace").strip()
         return int(process.returncode or 0), message
 
