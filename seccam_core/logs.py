@@ -202,8 +202,12 @@ class _EntryScanner:
         self.level = query.wanted_level
         self.source = query.source.lower() if query.source else None
         self.search = query.search.lower() if query.search else None
-        # bytes.lower() folds ASCII only, which is all an ASCII search needs.
-        self.needle = self.search.encode() if self.search and self.search.isascii() else None
+        # bytes.lower() folds ASCII only, which is all an ASCII search needs. A search
+        # across lines is left to the text check: hits are looked up line by line.
+        self.needle = (
+            self.search.encode()
+            if self.search and self.search.isascii() and "\n" not in self.search else None
+        )
         self.marker: bytes | None = None
         self.marker_lowered = False
         if self.level is not None:
@@ -292,7 +296,8 @@ class _EntryScanner:
             ts, level, source, message = self.format.fields(match)
             if not self._passes(level, source):
                 continue
-            if self.search is not None and self.search not in text[start:raw_end].lower():
+            if (self.search is not None
+                    and self.search not in text[start:raw_end].removesuffix("\n").lower()):
                 continue
             rest = self._limit_lines(text[line_end:raw_end].removesuffix("\n"))
             yield LogEntry(ts, level, source, message + rest)

@@ -114,6 +114,9 @@ QUERIES = [
     LogQuery(limit=2000, search="quoted"),
     LogQuery(limit=2000, level="ERROR", search="bad"),
     LogQuery(limit=4, search="ERROR] quoted: ok"),
+    LogQuery(limit=2000, search="\nvalueerror"),
+    LogQuery(limit=2000, search="\n"),
+    LogQuery(limit=2000, level="ERROR", search="\ntraceback"),
 ]
 
 
