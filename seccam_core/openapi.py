@@ -28,7 +28,7 @@ ERROR_SCHEMA = {
 }
 
 
-def _openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
+def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     parameters = []
     for match in CONVERTER.finditer(rule):
         parameters.append({
@@ -87,17 +87,22 @@ def _responses(declared: dict[int, dict[str, Any]], secured: bool) -> dict[str, 
 def build_openapi(app: Quart) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route this app really serves."""
     paths: dict[str, dict[str, Any]] = {}
+    operation_ids: set[str] = set()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static":
             continue
         view = app.view_functions[rule.endpoint]
         schemas = getattr(view, "seccam_schemas", {})
-        path, path_parameters = _openapi_path(rule.rule)
+        path, path_parameters = openapi_path(rule.rule)
         secured = rule.rule not in EXEMPT_PATHS
         for method in sorted((rule.methods or set()) - IGNORED_METHODS):
             summary, description = _docstring(view)
+            operation_id = f"{rule.endpoint}.{method.lower()}"
+            if operation_id in operation_ids:  # a second spelling of the same endpoint
+                operation_id += "." + re.sub(r"\W+", "_", path).strip("_")
+            operation_ids.add(operation_id)
             operation: dict[str, Any] = {
-                "operationId": f"{rule.endpoint}.{method.lower()}",
+                "operationId": operation_id,
                 "summary": summary,
                 "tags": [rule.endpoint.split(".", 1)[0]],
                 "parameters": path_parameters + _query_parameters(

@@ -1,11 +1,11 @@
-"""The core plugin: the ``Auth`` and ``Api`` sections and the core's endpoints."""
+"""The core plugin: the ``Auth``, ``Api`` and ``Logs`` sections and the core's endpoints."""
 
 from __future__ import annotations
 
 from quart import Blueprint
 
 from seccam_core import hookimpl
-from seccam_core.api import auth, deploy, events, openapi, plugins, settings
+from seccam_core.api import auth, deploy, events, logs, openapi, plugins, settings
 from seccam_core.auth import AUTH_SECTION
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
@@ -33,11 +33,11 @@ API_SECTION = SettingsSection(
 @hookimpl
 def seccam_settings_sections() -> list[SettingsSection]:
     """The core's sections."""
-    return [AUTH_SECTION, API_SECTION]
+    return [AUTH_SECTION, API_SECTION, logs.LOGS_SECTION]
 
 
 @hookimpl
 def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
-    """The core's endpoints: auth, settings, events, plugins, deploy info."""
+    """The core's endpoints: auth, settings, events, plugins, deploy info, logs."""
     return [auth.blueprint, settings.blueprint, events.blueprint, plugins.blueprint,
-            deploy.blueprint, openapi.blueprint]
+            deploy.blueprint, logs.blueprint, openapi.blueprint]

@@ -1,0 +1,53 @@
+"""``GET/POST /captive-portal``: the saved setting and whether the rule is really there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint
+
+from seccam_captive_portal.firewall import FirewallError, FirewallMissing
+from seccam_captive_portal.portal import portal_of
+from seccam_core.api.context import current_seccam
+from seccam_core.api.validation import json_body
+from seccam_core.errors import ApiError, Unavailable
+
+blueprint = Blueprint("captive_portal", __name__)
+
+TOGGLE = {
+    "type": "object",
+    "properties": {"enabled": {"type": "boolean"}},
+    "required": ["enabled"],
+    "additionalProperties": False,
+}
+
+
+def _firewall_error(exc: FirewallError, *, unchanged: bool) -> ApiError:
+    suffix = "; the setting was not changed" if unchanged else ""
+    if isinstance(exc, FirewallMissing):
+        return Unavailable(f"{exc}{suffix}")
+    return ApiError(502, f"{exc}{suffix}")
+
+
+@blueprint.get("/captive-portal")
+async def get_captive_portal() -> dict[str, Any]:
+    """``{"enabled", "active"}``: the saved setting, and whether the rule is in the kernel now."""
+    portal = portal_of(current_seccam())
+    try:
+        active: bool | None = await portal.active()
+    except FirewallError as exc:
+        return {"enabled": portal.enabled, "active": None, "error": str(exc)}
+    return {"enabled": portal.enabled, "active": active}
+
+
+@blueprint.post("/captive-portal")
+@json_body(TOGGLE)
+async def post_captive_portal(body: dict[str, Any]) -> dict[str, Any]:
+    """Turn the redirect on or off (``{"enabled": true|false}``), in the kernel and the settings."""
+    portal = portal_of(current_seccam())
+    try:
+        await portal.set_enabled(body["enabled"])
+        active = await portal.active()
+    except FirewallError as exc:
+        raise _firewall_error(exc, unchanged=portal.enabled != body["enabled"]) from None
+    return {"enabled": portal.enabled, "active": active}

@@ -1,0 +1,173 @@
+"""The ``CaptivePortal`` section and the controller that keeps the kernel's table matching it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from seccam_captive_portal.firewall import Firewall, FirewallError, RedirectRule
+from seccam_core.contributions import SettingsSection
+
+if TYPE_CHECKING:
+    from seccam_core.events import Event
+    from seccam_core.runtime import Seccam
+
+log = logging.getLogger(__name__)
+
+SECTION_NAME = "CaptivePortal"
+SERVICE_NAME = "captive_portal"
+
+SECTION = SettingsSection(
+    name=SECTION_NAME,
+    description="Redirect web traffic from the Pi's access point to the dashboard.",
+    schema={
+        "type": "object",
+        "properties": {
+            "enabled": {
+                "type": "boolean",
+                "description": "Redirect port 80 on the access point to the dashboard.",
+            },
+            "interface": {
+                "type": "string",
+                "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}\+?$",
+                "description": "The access point's network interface.",
+            },
+            "dashboard_port": {
+                "type": "integer", "minimum": 1, "maximum": 65535,
+                "description": "The port the dashboard listens on; port 80 goes there.",
+            },
+            "iptables_command": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1, "maxLength": 200},
+                "minItems": 1,
+                "maxItems": 20,
+                "description": "The iptables command as an argument list, e.g. "
+                "[\"iptables-legacy\"]. Set in settings.json only: the API cannot.",
+            },
+        },
+        "additionalProperties": False,
+    },
+    defaults={
+        "enabled": True,
+        "interface": "ap0",
+        "dashboard_port": 3000,
+        "iptables_command": ["iptables"],
+    },
+    # A client able to choose the command would choose what runs as root.
+    internal_fields=frozenset({"iptables_command"}),
+)
+
+
+class CaptivePortal:
+    """Adds or removes the redirect rule so the kernel matches ``CaptivePortal.enabled``.
+
+    Every change goes through one lock, so two requests never interleave a check and
+    an add. ``active`` is always read from the kernel, never from memory.
+    """
+
+    def __init__(self, seccam: Seccam) -> None:
+        self.seccam = seccam
+        self._lock = asyncio.Lock()
+        self._applied: RedirectRule | None = None  # the rule we last put in place
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._remove_listener: Any = None
+
+    # --- what the settings say ------------------------------------------------------
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.seccam.settings.value(SECTION_NAME, "enabled", True))
+
+    def rule(self) -> RedirectRule:
+        section = self.seccam.settings.get(SECTION_NAME)
+        return RedirectRule(section.get("interface", "ap0"), section.get("dashboard_port", 3000))
+
+    def firewall(self) -> Firewall:
+        return Firewall(self.seccam.settings.value(SECTION_NAME, "iptables_command",
+                                                   ["iptables"]))
+
+    # --- reading and changing the kernel's table -------------------------------------
+
+    async def active(self) -> bool:
+        """Whether the redirect rule is in the nat table right now."""
+        return await self.firewall().is_present(self.rule())
+
+    async def _apply(self, enabled: bool) -> None:
+        firewall, rule = self.firewall(), self.rule()
+        if self._applied is not None and self._applied != rule:
+            await firewall.remove_all(self._applied)  # interface or port changed
+            self._applied = None
+        if enabled:
+            await firewall.ensure_present(rule)
+            self._applied = rule
+        else:
+            await firewall.remove_all(rule)
+
+    async def set_enabled(self, enabled: bool) -> None:
+        """Change the rule, then save the setting; if iptables fails, nothing is saved."""
+        async with self._lock:
+            before = self.enabled
+            await self._apply(enabled)
+            try:
+                changed = await asyncio.to_thread(
+                    self.seccam.settings.update, {SECTION_NAME: {"enabled": enabled}}
+                )
+            except Exception:
+                with contextlib.suppress(FirewallError):
+                    await self._apply(before)  # keep the kernel matching the saved setting
+                raise
+        if changed:
+            self.seccam.bus.publish("settings_changed", {"sections": changed})
+
+    async def sync(self, why: str) -> None:
+        """Make the table match the saved setting; failures are logged, not raised."""
+        try:
+            async with self._lock:
+                await self._apply(self.enabled)
+        except FirewallError as exc:
+            log.error("captive portal (%s): could not update the firewall: %s", why, exc)
+        else:
+            log.info("captive portal (%s): redirect %s", why, "on" if self.enabled else "off")
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def _spawn(self, why: str) -> None:
+        task = asyncio.get_running_loop().create_task(self.sync(why))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_event(self, event: Event) -> None:
+        # Someone changed the section through POST /settings (or we did): re-check.
+        if event.type == "settings_changed" and SECTION_NAME in event.data.get("sections", ()):
+            self._spawn("settings changed")
+
+    def start(self) -> None:
+        """Sync in the background (a slow iptables never delays the server) and follow changes."""
+        self._remove_listener = self.seccam.bus.add_listener(self._on_event)
+        self._spawn("startup")
+
+    async def wait_idle(self) -> None:
+        """Wait for the background syncs started so far (for shutdown and tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Stop following settings; let a sync in progress finish, briefly."""
+        if self._remove_listener is not None:
+            self._remove_listener()
+            self._remove_listener = None
+        try:
+            await asyncio.wait_for(self.wait_idle(), 5)
+        except TimeoutError:
+            for task in list(self._tasks):
+                task.cancel()
+
+
+def portal_of(seccam: Seccam) -> CaptivePortal:
+    """This app's controller (one per app, kept in ``seccam.services``)."""
+    portal = seccam.services.get(SERVICE_NAME)
+    if portal is None:
+        portal = seccam.services[SERVICE_NAME] = CaptivePortal(seccam)
+    return portal
