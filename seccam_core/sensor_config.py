@@ -116,7 +116,9 @@ def pin_for(sensor_type: SensorType, gpio: int | None) -> int | None:
     return gpio if gpio is not None else sensor_type.default_gpio
 
 
-def section_from_request(body: Mapping[str, Any], types: Mapping[str, SensorType]) -> dict[str, Any]:
+def section_from_request(
+    body: Mapping[str, Any], types: Mapping[str, SensorType]
+) -> dict[str, Any]:
     """The whole new ``Sensor`` section for a configure body (already shape-checked).
 
     Raises :class:`BadRequest` naming the field: unknown type (with ``available``), a

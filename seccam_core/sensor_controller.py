@@ -21,6 +21,7 @@ never claims a recording that is not running. Every change of the state publishe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -161,10 +162,8 @@ class SensorController:
         assert loop is not None
 
         def emit(edge: Edge, detail: str = "") -> None:
-            try:
+            with contextlib.suppress(RuntimeError):  # a closed loop: the server is stopping
                 loop.call_soon_threadsafe(self._on_edge, generation, edge, detail)
-            except RuntimeError:
-                pass  # the loop is closed: the server is stopping
 
         return emit
 
@@ -240,11 +239,12 @@ class SensorController:
             self._on_recording_state(event.data)
         elif event.type == "presence_state":
             self._publish_state()
-        elif event.type == "settings_changed" and SECTION in event.data.get("sections", ()):
-            if self._seccam.settings.get(SECTION) != self._applied:
-                task = asyncio.ensure_future(self.reload())
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+        elif (event.type == "settings_changed"
+              and SECTION in event.data.get("sections", ())
+              and self._seccam.settings.get(SECTION) != self._applied):
+            task = asyncio.ensure_future(self.reload())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _on_recording_state(self, data: dict[str, Any]) -> None:
         from_sensor = bool(data.get("recording")) and data.get("reason") == "sensor"

@@ -6,11 +6,11 @@ import time
 
 import jsonschema
 import pytest
-
 import seccam_sensor_reed
+from seccam_sensor_reed import REED_SWITCH
+
 from seccam_core.sensor_testing import EdgeRecorder, StandInRecorder
 from seccam_core.sensors import SensorConfig
-from seccam_sensor_reed import REED_SWITCH
 
 PIN = 22
 
