@@ -2,62 +2,70 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 
 class Countdown:
-    """Calls ``callback`` (in a timer thread) once ``seconds`` after the latest ``start``.
+    """Calls ``callback`` (in the countdown's own thread) ``seconds`` after the latest ``start``.
 
-    ``start`` while running restarts the count; ``cancel`` and ``close`` make sure a
-    countdown that was already due does not fire afterwards.
+    ``start`` while running restarts the count; after ``cancel`` or ``close`` a countdown
+    that was due does not fire. One long-lived thread per countdown waits for the
+    deadline, so ``start`` (called on every debounced edge) costs a notify, not the
+    creation of a thread.
     """
 
     def __init__(self, callback: Callable[[], None], name: str = "seccam-countdown") -> None:
         self._callback = callback
-        self._name = name
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self._serial = 0
+        self._condition = threading.Condition()
+        self._deadline: float | None = None
         self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
 
     @property
     def running(self) -> bool:
-        return self._timer is not None
+        return self._deadline is not None
 
     def start(self, seconds: float) -> None:
-        """(Re)start the count; ``seconds`` may be 0 (fires as soon as a thread can)."""
-        with self._lock:
+        """(Re)start the count; ``seconds`` may be 0 (fires as soon as the thread runs)."""
+        with self._condition:
             if self._closed:
                 return
-            self._stop_timer()
-            self._serial += 1
-            timer = threading.Timer(max(0.0, seconds), self._fire, args=(self._serial,))
-            timer.name = self._name
-            timer.daemon = True
-            self._timer = timer
-            timer.start()
+            self._deadline = time.monotonic() + max(0.0, seconds)
+            self._condition.notify()
 
     def cancel(self) -> None:
-        with self._lock:
-            self._serial += 1
-            self._stop_timer()
+        with self._condition:
+            self._deadline = None
+            self._condition.notify()
 
     def close(self) -> None:
-        """Cancel for good: later ``start`` calls do nothing."""
-        with self._lock:
+        """Cancel for good and let the thread end: later ``start`` calls do nothing."""
+        with self._condition:
             self._closed = True
-            self._serial += 1
-            self._stop_timer()
+            self._deadline = None
+            self._condition.notify()
 
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _fire(self, serial: int) -> None:
-        with self._lock:
-            if serial != self._serial or self._closed:
-                return
-            self._timer = None
-        self._callback()
+    def _run(self) -> None:
+        with self._condition:
+            while not self._closed:
+                if self._deadline is None:
+                    self._condition.wait()
+                    continue
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._condition.wait(remaining)
+                    continue
+                self._deadline = None
+                self._condition.release()
+                try:
+                    self._callback()
+                except Exception:
+                    log.exception("countdown callback %r failed", self._callback)
+                finally:
+                    self._condition.acquire()
