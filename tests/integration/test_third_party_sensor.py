@@ -50,3 +50,34 @@ def test_mock_plugin_routes_are_served_with_everything_installed(seccam_live_ser
     events = server.events()
     assert client.post("/sensor/mock/trigger").status_code == 200
     events.wait_for("sensor_state", lambda d: d["triggered"] and d["type"] == "mock")
+
+
+ALL_TYPES = ["reed_switch", "pir", "vibration", "hall_digital", "mock", "light_gate"]
+
+
+def test_every_installed_type_configures_reports_and_reads_its_pin(
+        seccam_gpio, seccam_live_server):
+    """The seed's sensor endpoints for every type, with each type's own defaults."""
+    server = seccam_live_server(entry_points=True)
+    client = server.client()
+    declarations = {t["type"]: t for t in client.get("/sensor/types").json()}
+    for name in ALL_TYPES:
+        declaration = declarations[name]
+        response = client.post("/sensor/configure", json={"type": name, "hold_seconds": 1})
+        assert response.status_code == 200, (name, response.text)
+        config = response.json()["config"]
+        assert config["gpio"] == declaration["default_gpio"], name
+        status = client.get("/sensor/status").json()
+        assert status["error"] is None, (name, status)
+        assert status["sensor"] == {"type": name, "name": declaration["name"],
+                                    "gpio": declaration["default_gpio"], "running": True}
+        assert status["hold_seconds"] == 1 and status["config"] == config
+        reading = client.post("/sensor/test", json={"type": name}).json()
+        if declaration["uses_gpio"]:
+            assert reading["source"] == "active_sensor" and isinstance(reading["value"], bool)
+        else:
+            assert reading["value"] is None
+        assert client.post("/sensor/disable").status_code == 200
+        assert client.get("/sensor/status").json()["sensor"] is None
+        assert client.post("/sensor/enable").status_code == 200
+        assert client.get("/sensor/status").json()["sensor"]["type"] == name
