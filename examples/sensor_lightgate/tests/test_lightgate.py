@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+from seccam_sensor_lightgate import LIGHT_GATE
 
 from seccam_core.sensor_testing import EdgeRecorder
 from seccam_core.sensors import SensorConfig, calibration_defaults
-from seccam_sensor_lightgate import LIGHT_GATE
 
 PIN = 6
 

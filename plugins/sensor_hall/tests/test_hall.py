@@ -6,11 +6,11 @@ The pin is a gpiozero mock pin (``seccam_gpio``): there is no A3144 on this mach
 from __future__ import annotations
 
 import jsonschema
-
 import seccam_sensor_hall
+from seccam_sensor_hall import HALL_DIGITAL
+
 from seccam_core.sensor_testing import EdgeRecorder
 from seccam_core.sensors import SensorConfig
-from seccam_sensor_hall import HALL_DIGITAL
 
 PIN = 13
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 import seccam_sensor_mock
-from seccam_core.sensor_testing import StandInRecorder
 from seccam_sensor_mock import MOCK
+
+from seccam_core.sensor_testing import StandInRecorder
 
 
 @pytest.fixture

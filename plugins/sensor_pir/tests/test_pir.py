@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
-
 import seccam_sensor_pir
+from seccam_sensor_pir import PIR
+
 from seccam_core.sensor_testing import EdgeRecorder
 from seccam_core.sensors import SensorConfig, calibration_defaults
-from seccam_sensor_pir import PIR
 
 PIN = 17
 
