@@ -103,9 +103,14 @@ class SensorController:
             self._publish_state()
 
     async def apply(self, changes: dict[str, Any]) -> None:
-        """Write ``changes`` into the ``Sensor`` section (validated, atomic) and restart."""
+        """Write ``changes`` into the ``Sensor`` section (validated, atomic) and restart.
+
+        Nothing changed and the sensor running well (enabling an enabled sensor): it is
+        left alone, so a recording it asked for goes on. After an error it is retried.
+        """
         changed = await asyncio.to_thread(self._seccam.settings.update, {SECTION: changes})
-        await self.reload()
+        if changed or self.error is not None or self._applied != self._seccam.settings.get(SECTION):
+            await self.reload()
         if changed:
             self._bus.publish("settings_changed", {"sections": changed})
 

@@ -202,3 +202,13 @@ def test_pin_factory_follows_the_environment(monkeypatch, seccam_live_server):
         if Device.pin_factory is not None:
             Device.pin_factory.close()
         Device.pin_factory = previous
+
+
+def test_enabling_an_enabled_sensor_leaves_its_recording_alone(door):
+    configure(door, hold_seconds=600)
+    open_door(door)
+    door.sse.wait_for("sensor_state", lambda d: d["recording_from_sensor"])
+    assert door.http.post("/sensor/enable").status_code == 200
+    status = door.http.get("/sensor/status").json()
+    assert status["triggered"] is True and status["recording_from_sensor"] is True
+    assert [r["active"] for r in door.recorder.requests] == [True]
