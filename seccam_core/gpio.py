@@ -37,3 +37,32 @@ def choose_pin_factory() -> str:
         Device.pin_factory = MockFactory()
         log.warning("not a Raspberry Pi: using gpiozero's MockFactory (simulated pins)")
     return type(Device.pin_factory).__name__
+
+
+def current_pin_factory() -> object:
+    """The pin factory in use (chosen by :func:`choose_pin_factory` if none is yet)."""
+    choose_pin_factory()
+    return Device.pin_factory
+
+
+class _PinProbe:
+    """A stand-in reserver: asks the factory whether a pin is free without opening it."""
+
+    def _conflicts_with(self, other: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "<seccam pin probe>"
+
+
+def pin_in_use(gpio: int) -> str | None:
+    """What holds BCM pin ``gpio`` in this process (``None`` when it is free)."""
+    factory = current_pin_factory()
+    probe = _PinProbe()
+    name = f"GPIO{gpio}"
+    try:
+        factory.reserve_pins(probe, name)  # type: ignore[attr-defined]
+    except Exception as exc:  # GPIOPinInUse names the device holding it
+        return str(exc)
+    factory.release_pins(probe, name)  # type: ignore[attr-defined]
+    return None

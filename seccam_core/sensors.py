@@ -1,19 +1,27 @@
 """Sensor types: what a sensor plugin declares, and the live sensor it builds.
 
-The sensor controller (the state machine that turns edges into ``sensor_state``
-events and recording requests) is built on these declarations.
+The sensor controller (``sensor_controller.py``) is built on these declarations; it is
+the only reader of a live sensor's edges.
 """
 
 from __future__ import annotations
 
 import abc
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-Edge = Literal["trigger", "release"]
-Emit = Callable[[Edge], None]
-"""Called by a live sensor, from any thread, when it triggers or releases."""
+Edge = Literal["trigger", "release", "ready", "error"]
+"""What a live sensor reports: ``trigger`` and ``release`` in the sensor's own terms,
+``ready`` once a sensor that was warming up (``armed`` false) is armed, and ``error``
+(with a detail) when it can no longer read its input (device gone, read failed)."""
+
+
+class Emit(Protocol):
+    """Called by a live sensor, from any thread: ``emit("trigger")``, ``emit("error", why)``."""
+
+    def __call__(self, edge: Edge, detail: str = "") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -27,7 +35,12 @@ class WiringPin:
 
 @dataclass(frozen=True)
 class SensorConfig:
-    """The validated configuration a factory receives."""
+    """The validated configuration a factory receives.
+
+    ``calibration`` holds every key of the type's calibration schema (stored values,
+    else the schema's defaults). ``pin_factory`` is the gpiozero pin factory to pass to
+    the devices the sensor creates (``pin_factory=config.pin_factory``).
+    """
 
     gpio: int | None
     calibration: Mapping[str, Any]
@@ -38,7 +51,9 @@ class LiveSensor(abc.ABC):
     """A running sensor, built by a :class:`SensorType` factory.
 
     It calls ``emit("trigger")`` and ``emit("release")`` in the sensor's own terms; the
-    controller applies ``invert_logic``, presence suppression and the hold timer.
+    controller applies ``invert_logic``, presence suppression and the hold timer. A
+    sensor that needs a warm-up says so with ``armed`` and calls ``emit("ready")`` when
+    it is over.
     """
 
     @abc.abstractmethod
@@ -48,7 +63,41 @@ class LiveSensor(abc.ABC):
     @property
     @abc.abstractmethod
     def raw_value(self) -> bool | None:
-        """The pin's current raw level (``None`` for sensors without a pin)."""
+        """The pin's current raw level, True for HIGH (``None`` for sensors without a pin)."""
+
+    @property
+    def armed(self) -> bool:
+        """Whether edges count yet (false while a PIR warms up)."""
+        return True
+
+
+def calibration_defaults(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``default`` of every top-level property of a calibration schema."""
+    return {
+        key: copy.deepcopy(spec["default"])
+        for key, spec in schema.get("properties", {}).items()
+        if isinstance(spec, Mapping) and "default" in spec
+    }
+
+
+def _slider(key: str, spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The original dashboard's slider descriptor for one numeric calibration key."""
+    if spec.get("type") not in ("integer", "number"):
+        return None
+    integer = spec.get("type") == "integer"
+    slider: dict[str, Any] = {
+        "key": key,
+        "name": spec.get("title", key),
+        "type": "range",
+        "min": spec.get("minimum", spec.get("exclusiveMinimum")),
+        "max": spec.get("maximum", spec.get("exclusiveMaximum")),
+        "default": spec.get("default"),
+        "step": spec.get("multipleOf", 1 if integer else 0.01),
+        "description": spec.get("description", ""),
+    }
+    if "x-unit" in spec:
+        slider["unit"] = spec["x-unit"]
+    return slider
 
 
 @dataclass(frozen=True)
@@ -57,7 +106,9 @@ class SensorType:
 
     ``calibration_schema`` is a JSON Schema object with defaults and bounds; its keys are
     gpiozero's own argument names where one exists (``bounce_time``). ``factory(config,
-    emit)`` builds the live sensor from a validated config.
+    emit)`` builds the live sensor from a validated config; it may raise (pin busy, device
+    missing): the controller reports the error in its status. ``uses_gpio`` is false for
+    sensors without a pin (the mock), whose ``gpio`` is then ``None``.
     """
 
     name: str
@@ -76,6 +127,10 @@ class SensorType:
 
     def declaration(self) -> dict[str, Any]:
         """The JSON form clients see (field names of the original where it had them)."""
+        sliders = [
+            _slider(key, spec)
+            for key, spec in self.calibration_schema.get("properties", {}).items()
+        ]
         return {
             "type": self.name,
             "name": self.label,
@@ -89,4 +144,5 @@ class SensorType:
             ],
             "wiring_note": self.wiring_note,
             "calibration_schema": dict(self.calibration_schema),
+            "calibration": [slider for slider in sliders if slider is not None],
         }

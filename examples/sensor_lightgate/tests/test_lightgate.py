@@ -1,0 +1,61 @@
+"""The light gate's own tests, written with seccam's test kit (``seccam_core.testing``).
+
+The pin is a gpiozero mock pin (``seccam_gpio``): no KY-010 is attached.
+"""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+from seccam_sensor_lightgate import LIGHT_GATE
+
+from seccam_core.sensor_testing import EdgeRecorder
+from seccam_core.sensors import SensorConfig, calibration_defaults
+
+PIN = 6
+
+
+def build(factory, **calibration):
+    edges = EdgeRecorder()
+    values = {**calibration_defaults(LIGHT_GATE.calibration_schema), "bounce_time": 0,
+              **calibration}
+    config = SensorConfig(gpio=PIN, calibration=values, pin_factory=factory)
+    return LIGHT_GATE.factory(config, edges), edges
+
+
+def test_plugin_is_installed(seccam_live_server):
+    server = seccam_live_server(entry_points=True)
+    names = [p["name"] for p in server.client().get("/plugins").json()["plugins"]]
+    assert "lightgate" in names
+
+
+def test_calibration_defaults_and_bounds():
+    defaults = calibration_defaults(LIGHT_GATE.calibration_schema)
+    assert defaults == {"min_blocked_seconds": 0, "bounce_time": 0.01}
+    validator = jsonschema.Draft202012Validator(LIGHT_GATE.calibration_schema)
+    assert validator.is_valid(defaults)
+    assert not validator.is_valid({"min_blocked_seconds": 6})
+    assert not validator.is_valid({"bounce_time": -1})
+
+
+def test_blocking_the_beam_triggers_and_clearing_releases(seccam_gpio):
+    gate, edges = build(seccam_gpio)
+    pin = seccam_gpio.pin(PIN)
+    pin.drive_low()   # beam clear
+    pin.drive_high()  # blocked
+    pin.drive_low()   # clear
+    assert edges.wait_for(2) == ["trigger", "release"]
+    gate.close()
+
+
+def test_a_short_block_is_ignored(seccam_gpio):
+    gate, edges = build(seccam_gpio, min_blocked_seconds=0.2)
+    pin = seccam_gpio.pin(PIN)
+    pin.drive_low()
+    pin.drive_high()  # a moth
+    pin.drive_low()
+    with pytest.raises(TimeoutError):
+        edges.wait_for(1, timeout=0.4)
+    pin.drive_high()  # the cat, staying in the beam
+    assert edges.wait_for(1) == ["trigger"]
+    gate.close()

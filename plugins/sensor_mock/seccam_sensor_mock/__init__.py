@@ -1,0 +1,98 @@
+"""``mock``: a sensor without hardware, triggered and released over HTTP.
+
+``POST /sensor/mock/trigger`` and ``POST /sensor/mock/release`` fire its edges while it
+is the active sensor (400 otherwise). ``invert_logic`` applies to it as to any sensor.
+Useful for trying seccam on a laptop and for end-to-end tests of what reacts to a sensor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint
+
+from seccam_core import hookimpl
+from seccam_core.errors import BadRequest
+from seccam_core.runtime import Seccam
+from seccam_core.sensors import Emit, LiveSensor, SensorConfig, SensorType
+
+
+class MockSensor(LiveSensor):
+    """Emits exactly what it is told, from the caller's thread."""
+
+    def __init__(self, emit: Emit) -> None:
+        self._emit = emit
+        self.closed = False
+
+    def trigger(self) -> None:
+        if not self.closed:
+            self._emit("trigger")
+
+    def release(self) -> None:
+        if not self.closed:
+            self._emit("release")
+
+    @property
+    def raw_value(self) -> bool | None:
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def build(config: SensorConfig, emit: Emit) -> MockSensor:
+    """A mock sensor; it has no pin and no calibration."""
+    return MockSensor(emit)
+
+
+MOCK = SensorType(
+    name="mock",
+    label="Mock sensor",
+    factory=build,
+    default_gpio=None,
+    module="Software only",
+    description="No hardware: POST /sensor/mock/trigger and /sensor/mock/release fire it.",
+    use_case="Trying seccam without a sensor; testing what reacts to a trigger.",
+    wiring_note="Nothing to wire.",
+    uses_gpio=False,
+)
+
+
+def active_mock(seccam: Seccam) -> MockSensor:
+    """The running mock sensor, or a 400 when the active sensor is something else."""
+    controller = seccam.services.get("sensors")
+    live = getattr(controller, "live_sensor", None)
+    if not isinstance(live, MockSensor):
+        raise BadRequest("Mock sensor is not active")
+    return live
+
+
+def make_blueprint(seccam: Seccam) -> Blueprint:
+    """``/sensor/mock/trigger`` and ``/sensor/mock/release`` for this app."""
+    blueprint = Blueprint("sensor_mock", __name__)
+
+    @blueprint.post("/sensor/mock/trigger")
+    async def mock_trigger() -> dict[str, Any]:
+        """Fire the mock sensor's trigger (400 unless the mock is the active sensor)."""
+        active_mock(seccam).trigger()
+        return {"message": "Mock sensor triggered"}
+
+    @blueprint.post("/sensor/mock/release")
+    async def mock_release() -> dict[str, Any]:
+        """Fire the mock sensor's release (400 unless the mock is the active sensor)."""
+        active_mock(seccam).release()
+        return {"message": "Mock sensor released"}
+
+    return blueprint
+
+
+@hookimpl
+def seccam_sensor_types() -> list[SensorType]:
+    """The mock sensor."""
+    return [MOCK]
+
+
+@hookimpl
+def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
+    """The mock's trigger and release endpoints."""
+    return [make_blueprint(seccam)]

@@ -1,0 +1,42 @@
+"""The sensor plugin of the core: the ``Sensor`` section, the controller, ``/sensor/...``."""
+
+from __future__ import annotations
+
+from quart import Blueprint
+
+from seccam_core import hookimpl
+from seccam_core.api import sensors as sensors_api
+from seccam_core.contributions import SettingsSection
+from seccam_core.runtime import Seccam
+from seccam_core.sensor_config import SENSOR_SECTION
+from seccam_core.sensor_controller import SensorController
+
+SERVICE = "sensors"
+
+
+@hookimpl
+def seccam_settings_sections() -> list[SettingsSection]:
+    """The ``Sensor`` section: type, gpio, enabled, hold_seconds, invert_logic, calibration."""
+    return [SENSOR_SECTION]
+
+
+@hookimpl
+def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
+    """``/sensor/status|types|configure|enable|disable|test``."""
+    return [sensors_api.blueprint]
+
+
+@hookimpl
+async def seccam_startup(seccam: Seccam) -> None:
+    """Start the sensor controller and offer it as ``seccam.services["sensors"]``."""
+    controller = SensorController(seccam)
+    seccam.services[SERVICE] = controller
+    await controller.start()
+
+
+@hookimpl
+async def seccam_shutdown(seccam: Seccam) -> None:
+    """Stop the sensor: end its recording request, release the pin."""
+    controller = seccam.services.get(SERVICE)
+    if isinstance(controller, SensorController):
+        await controller.stop()
