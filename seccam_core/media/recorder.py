@@ -43,6 +43,21 @@ class RecorderUnavailable(RuntimeError):
     """A recording cannot start (the camera is stopped)."""
 
 
+def _merge_meta(video: Path, extra: dict[str, Any]) -> None:
+    """Add fields to a recording's ``.meta.json`` (written atomically)."""
+    target = sidecars(video)[2]
+    try:
+        meta = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    meta.update(extra)
+    temp = target.with_name(f".{target.name}.tmp")
+    temp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    os.replace(temp, target)
+
+
 def iso_utc(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
@@ -320,6 +335,8 @@ class Recorder:
                     missing_ok=True)
                 await asyncio.to_thread(shutil.rmtree, work_dir, True)
                 continue
+            await asyncio.to_thread(_merge_meta, target, {"duration_seconds": duration,
+                                                          "recovered": True})
             with contextlib.suppress(FfmpegError, OSError):
                 if duration is not None and duration >= stills.SPRITE_MIN_SECONDS:
                     await stills.sprite_sheet(self.runner, target, sidecars(target)[1], duration)

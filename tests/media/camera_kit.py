@@ -79,3 +79,24 @@ def camera_ready(server: Any, seconds: float = PRE_ROLL) -> dict[str, Any]:
 
 def jpeg(data: bytes) -> bool:
     return data[:3] == b"\xff\xd8\xff" and data[-2:] == b"\xff\xd9"
+
+
+def make_jpeg(path: Path, size: str = "160x120") -> Path:
+    """One test-pattern frame as a JPEG, as the timelapse would have saved it."""
+    subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+         f"testsrc=size={size}:rate=1", "-frames:v", "1", "-y", str(path)],
+        check=True, timeout=30,
+    )
+    return path
+
+
+def make_segment(path: Path, seconds: float = 1.0) -> Path:
+    """An MPEG-TS segment of the test pattern, as the camera's ring holds them."""
+    subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+         "testsrc=size=160x120:rate=10", "-t", str(seconds), "-c:v", "libx264",
+         "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-f", "mpegts", "-y", str(path)],
+        check=True, timeout=30,
+    )
+    return path

@@ -7,7 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from camera_kit import PRE_ROLL, camera_ready, decode, jpeg, probe, wait_until
+from camera_kit import PRE_ROLL, camera_ready, decode, jpeg, make_segment, probe, wait_until
 
 HOLD = 1.5
 
@@ -136,3 +136,28 @@ def test_no_recording_is_claimed_when_the_camera_is_down(media_server):
     assert status["state"] == "restarting" and status["restarts"] >= 1
     wait_until(lambda: server.seccam.services["camera"].restarts >= 2, 15, "a second restart")
     assert client.get("/recording_status").json() == {"recording": False}
+
+
+def test_a_recording_cut_short_by_a_crash_is_finished_at_the_next_start(
+        media_server, seccam_data_dir):
+    """A server killed mid-recording leaves its work folder; the next start finishes it."""
+    recordings = seccam_data_dir / "recordings"
+    recordings.mkdir(parents=True)
+    target = recordings / "output_20260101_120000.mp4"
+    target.with_name("output_20260101_120000.part.mp4").write_bytes(b"")
+    work = seccam_data_dir / "camera" / "work" / "output_20260101_120000"
+    work.mkdir(parents=True)
+    (work / "target").write_text(str(target))
+    for index in range(3):
+        make_segment(work / f"{index:06d}.ts", seconds=1)
+
+    server = media_server()
+    client = server.client()
+    listing = wait_until(lambda: client.get("/archive").json(), 30, "the recovered recording")
+
+    assert listing[0]["path"] == str(target)
+    assert decode(target).returncode == 0
+    assert abs(listing[0]["duration"] - 3.0) < 0.3
+    assert listing[0]["sprite"] is True
+    assert not work.exists()
+    assert not list(recordings.glob("*.part.mp4"))
