@@ -8,6 +8,7 @@ cached for 24 hours; videos support HTTP Range, so browsers can seek.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,12 @@ async def send_video(path: Path, *, download: bool = False) -> Response:
     return response
 
 
+async def json_list(items: list[dict[str, Any]]) -> Response:
+    """A JSON array response, encoded in a worker thread (a long list must not block)."""
+    body = await asyncio.to_thread(json.dumps, items, separators=(",", ":"))
+    return Response(body, mimetype="application/json")
+
+
 def parse_since(raw: str | None) -> float | None:
     """An ISO 8601 time (naive means UTC) as epoch seconds, or ``None`` if unusable."""
     if not raw:
@@ -148,9 +155,9 @@ async def snapshot() -> Any:
 @query_args(LIST_QUERY)
 async def snapshots(query: dict[str, Any]) -> Any:
     """Snapshots, newest first: path and size."""
-    archive = media().archive
-    return jsonify(archive.newest_first("snapshot", query.get("offset", 0),
-                                        query.get("limit", DEFAULT_LIST_LIMIT)))
+    archive = await media().indexed()
+    return await json_list(archive.newest_first("snapshot", query.get("offset", 0),
+                                                query.get("limit", DEFAULT_LIST_LIMIT)))
 
 
 @blueprint.get("/snapshot_image")
@@ -214,10 +221,10 @@ async def sprite_by_name(name: str) -> Any:
 @query_args(LIST_QUERY)
 async def archive_list(query: dict[str, Any]) -> Any:
     """Recordings, newest first: path, size, mtime, duration, thumbnail/sprite flags."""
-    archive = media().archive
+    archive = await media().indexed()
     items = archive.newest_first("recording", query.get("offset", 0),
                                  query.get("limit", DEFAULT_LIST_LIMIT))
-    response = jsonify(items)
+    response = await json_list(items)
     response.headers["X-Total-Count"] = str(archive.count("recording"))
     return response
 
@@ -225,7 +232,8 @@ async def archive_list(query: dict[str, Any]) -> Any:
 @blueprint.get("/archive/count")
 async def archive_count() -> Any:
     """How many recordings there are."""
-    return jsonify({"count": media().archive.count("recording")})
+    archive = await media().indexed()
+    return jsonify({"count": archive.count("recording")})
 
 
 @blueprint.get("/archive/new_count")
@@ -234,7 +242,8 @@ async def archive_new_count() -> Any:
     since = parse_since(request.args.get("since"))
     if since is None:
         return jsonify({"count": 0})
-    return jsonify({"count": media().archive.new_count(since)})
+    archive = await media().indexed()
+    return jsonify({"count": archive.new_count(since)})
 
 
 @blueprint.get("/stream_video")

@@ -9,7 +9,14 @@ from typing import Any
 from quart import Blueprint, jsonify
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.media import PATH_QUERY, _required, media, send_image, send_video
+from seccam_core.api.media import (
+    PATH_QUERY,
+    _required,
+    json_list,
+    media,
+    send_image,
+    send_video,
+)
 from seccam_core.api.validation import json_body, query_args
 from seccam_core.media.layout import sidecars
 from seccam_core.media.sections import TIMELAPSE_SCHEMA
@@ -63,12 +70,12 @@ async def timelapse_stop() -> Any:
 @blueprint.get("/timelapse")
 async def timelapse_list() -> Any:
     """Stitched timelapse videos, newest first, with their thumbnail when there is one."""
-    items = media().archive.newest_first("timelapse")
+    items = (await media().indexed()).newest_first("timelapse")
     for item in items:
         thumb = item.pop("thumbnail", False)
         if thumb:
             item["thumbnail"] = str(sidecars(Path(item["path"]))[0])
-    return jsonify(items)
+    return await json_list(items)
 
 
 @blueprint.get("/timelapse/video")

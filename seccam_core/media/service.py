@@ -58,7 +58,14 @@ class MediaService:
             lambda: seccam.settings.get("Timelapse"), publish,
         )
         self._remove_listener: Any = None
+        self._indexed: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def indexed(self) -> ArchiveIndex:
+        """The archive index, once its startup scan has finished."""
+        if self._indexed is not None and not self._indexed.done():
+            await asyncio.shield(self._indexed)
+        return self.archive
 
     def _camera_config(self) -> CameraConfig:
         return CameraConfig.from_settings(self.seccam.settings.get("Camera"))
@@ -72,7 +79,8 @@ class MediaService:
 
     async def start(self) -> None:
         await asyncio.to_thread(self.layout.ensure)
-        await asyncio.to_thread(self.archive.rebuild)
+        # Indexing 100 000 files takes seconds on a Pi: serve meanwhile; listings wait.
+        self._indexed = asyncio.ensure_future(asyncio.to_thread(self.archive.rebuild))
         self._remove_listener = self.seccam.bus.add_listener(self._on_event)
         await self.camera.start()
         self._spawn(self.recorder.recover(), "recover-recordings")
@@ -90,6 +98,9 @@ class MediaService:
                 await task
         await self.camera.stop()
         await self.runner.close()
+        if self._indexed is not None:
+            with contextlib.suppress(Exception):
+                await self._indexed
 
     # --- snapshots ------------------------------------------------------------------------
 
