@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -159,8 +160,11 @@ class MediaService:
             self.seccam.services["archive"] = archive
             log.info("recordings folder is now %s", layout.recordings_dir)
         config = self._camera_config()
-        if config != self.camera.config:
+        if dataclasses.replace(config, pre_roll_seconds=0) != dataclasses.replace(
+                self.camera.config, pre_roll_seconds=0):
             await self.camera.restart(config)
+        else:
+            self.camera.config = config  # a new pre-roll needs no new capture process
 
     def _after_recording(self, path: Path) -> None:
         for policy in self.seccam.storage_policies.values():

@@ -135,6 +135,9 @@ class Timelapse:
                 except (CameraUnavailable, FfmpegError, OSError) as exc:
                     self.last_error = str(exc)
                     log.warning("timelapse frame skipped: %s", exc)
+                except Exception as exc:  # the loop must outlive any one frame (ORIGINAL D14)
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.exception("timelapse frame failed")
                 wait = max(1.0, float(settings.get("interval_minutes", 5))) * self.minute_seconds
             else:
                 wait = 30.0 * self.minute_seconds / 60.0
@@ -147,7 +150,10 @@ class Timelapse:
         if self._day is not None and today != self._day:
             self._day = today
             self.today_frame_count = 0
-            await self.stitch_leftovers()
+            try:
+                await self.stitch_leftovers()
+            except Exception:  # frames stay on disk; the next start tries again
+                log.exception("timelapse stitching failed")
         self._day = today
 
     # --- frames -----------------------------------------------------------------------------

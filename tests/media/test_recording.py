@@ -136,6 +136,11 @@ def test_no_recording_is_claimed_when_the_camera_is_down(media_server):
     assert status["state"] == "restarting" and status["restarts"] >= 1
     wait_until(lambda: server.seccam.services["camera"].restarts >= 2, 15, "a second restart")
     assert client.get("/recording_status").json() == {"recording": False}
+    # Fixing the source in the settings brings the camera back without a restart.
+    fixed = client.post("/settings", json={"Camera": {"source": "testpattern"}})
+    assert fixed.status_code == 200
+    events.wait_for("camera_state", lambda d: d["state"] == "running", timeout=30)
+    assert client.post("/toggle_recording").json()["message"] == "Recording started"
 
 
 def test_a_recording_cut_short_by_a_crash_is_finished_at_the_next_start(
