@@ -35,6 +35,7 @@ RING_MARGIN_SECONDS = 3
 BACKOFF_START = 1.0
 BACKOFF_MAX = 30.0
 HEALTHY_AFTER_SECONDS = 30.0
+STARTUP_WAIT_SECONDS = 5.0
 
 SegmentListener = Callable[["Segment"], None]
 
@@ -132,25 +133,43 @@ class CameraPipeline:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._new_segment = asyncio.Event()
+        self._wake = asyncio.Event()
 
     # --- lifecycle ----------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the capture loop (returns at once; the state follows in events)."""
+        """Start the capture process and its loop; the state follows in events.
+
+        The first process is created before this returns, so a server that fails right
+        after startup (its port taken) never cancels a half-created subprocess.
+        """
         if self._task is not None:
             return
         self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="camera")
+        first: FfmpegProcess | None = None
+        try:
+            await asyncio.to_thread(self._clear_ring)
+            self._set_state("starting")
+            first = await self.runner.start(self.config.capture_job(self.ring_dir))
+        except Exception as exc:
+            log.exception("camera capture could not start")
+            self.error = str(exc)
+        self._task = asyncio.create_task(self._run(first), name="camera")
 
     async def stop(self) -> None:
         """Stop the capture process; the ring's last segment is finished first."""
         self._stopping = True
+        self._wake.set()
         if self._process is not None:
             await self._process.stop(grace=3.0)
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # The loop notices _stopping by itself (stopping a process it has just
+            # started); cancelling is the last resort.
+            done, _ = await asyncio.wait({self._task}, timeout=5.0)
+            if not done:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
         self._set_state("stopped")
 
@@ -201,6 +220,11 @@ class CameraPipeline:
             raise CameraUnavailable(f"no recent video from the camera ({reason})")
         return latest
 
+    async def wait_while_starting(self, time_limit: float = STARTUP_WAIT_SECONDS) -> None:
+        """While the camera is starting (a fresh boot), wait a little for its first video."""
+        if self.state == "starting" and self._task is not None:
+            await self.wait_for_segment(0.0, time_limit)
+
     def add_listener(self, listener: SegmentListener) -> Callable[[], None]:
         """Call ``listener(segment)`` for every new segment, on the loop."""
         self._listeners.append(listener)
@@ -237,14 +261,30 @@ class CameraPipeline:
             leftover.unlink(missing_ok=True)
         self._segments.clear()
 
-    async def _run(self) -> None:
+    async def _run(self, first: FfmpegProcess | None) -> None:
+        try:
+            await self._capture_loop(first)
+        finally:
+            if self._process is not None and self._process.running:
+                # Cancelled without stop() (the server failed right after starting):
+                # never leave ffmpeg running, and reap it while the loop still runs.
+                self._process.kill()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await self._process.wait()
+
+    async def _capture_loop(self, process: FfmpegProcess | None) -> None:
         backoff = BACKOFF_START
         while not self._stopping:
-            await asyncio.to_thread(self._clear_ring)
-            self._set_state("starting" if self.restarts == 0 else "restarting", self.error)
             started = time.monotonic()
             try:
-                self._process = await self.runner.start(self.config.capture_job(self.ring_dir))
+                if process is None:
+                    await asyncio.to_thread(self._clear_ring)
+                    self._set_state("restarting", self.error)
+                    process = await self.runner.start(self.config.capture_job(self.ring_dir))
+                self._process = process
+                if self._stopping:  # stop() came while the process was being created
+                    await process.stop(grace=3.0)
+                    break
                 await self._read_segments(self._process)
                 result = await self._process.wait()
             except Exception as exc:  # ffmpeg missing, ring folder not writable ...
@@ -253,6 +293,7 @@ class CameraPipeline:
             else:
                 error = (result.stderr_tail[-1] if result.stderr_tail
                          else f"capture exited with code {result.returncode}")
+            process = None
             if self._stopping:
                 break
             if time.monotonic() - started > HEALTHY_AFTER_SECONDS:
@@ -261,7 +302,11 @@ class CameraPipeline:
             log.warning("camera source %s stopped (%s); restarting in %.0f s",
                         self.public_source, error, backoff)
             self._set_state("restarting", error)
-            await asyncio.sleep(backoff)
+            self._wake.clear()
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), backoff)
             backoff = min(backoff * 2, BACKOFF_MAX)
 
     async def _read_segments(self, process: FfmpegProcess) -> None:

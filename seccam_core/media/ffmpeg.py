@@ -134,9 +134,15 @@ class FfmpegProcess:
     async def wait(self) -> FfmpegResult:
         """Wait for the process to end and its stderr to be read."""
         returncode = await self.process.wait()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._stderr_task
+        # asyncio.wait: neither swallows our own cancellation nor raises the reader's.
+        await asyncio.wait({self._stderr_task})
         return FfmpegResult(returncode, list(self.stderr_tail))
+
+    def kill(self) -> None:
+        """Kill at once (a cancelled owner that cannot await a graceful stop)."""
+        if self.running:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
 
     async def stop(self, grace: float = 5.0) -> FfmpegResult:
         """Ask ffmpeg to finish (SIGINT: it closes its outputs), kill it after ``grace``."""
@@ -150,6 +156,13 @@ class FfmpegProcess:
                 with contextlib.suppress(ProcessLookupError):
                     self.process.kill()
         return await self.wait()
+
+
+def _kill_created(creation: asyncio.Future[asyncio.subprocess.Process]) -> None:
+    if creation.cancelled() or creation.exception() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        creation.result().kill()
 
 
 class FfmpegRunner:
@@ -171,15 +184,21 @@ class FfmpegRunner:
         argv: list[str] = [self.binary, "-hide_banner", "-nostdin", "-nostats", *job.args]
         if job.low_priority and shutil.which("nice"):
             argv = ["nice", "-n", "19", *argv]
+        creation = asyncio.ensure_future(asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE if job.read_stdout else asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            preexec_fn=_SET_DEATH_SIGNAL,
+            start_new_session=True,  # a Ctrl-C on the console reaches us, not ffmpeg
+        ))
         try:
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE if job.read_stdout else asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-                preexec_fn=_SET_DEATH_SIGNAL,
-                start_new_session=True,  # a Ctrl-C on the console reaches us, not ffmpeg
-            )
+            # Cancelling a half-created subprocess makes Python 3.11 wait forever for
+            # pipes that never connect: let the creation finish, then kill the process.
+            process = await asyncio.shield(creation)
+        except asyncio.CancelledError:
+            creation.add_done_callback(_kill_created)
+            raise
         except OSError as exc:
             raise FfmpegError(f"cannot start ffmpeg ({self.binary}): {exc}") from exc
         running = FfmpegProcess(job, process)

@@ -149,6 +149,7 @@ class Recorder:
         async with self._lock:
             if self.current is not None:
                 return self.current
+            await self.camera.wait_while_starting()
             if self.camera.state != "running":
                 # Never claim a recording that cannot have video (ORIGINAL D3).
                 reason_text = self.camera.error or f"the camera is {self.camera.state}"

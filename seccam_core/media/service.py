@@ -107,6 +107,7 @@ class MediaService:
 
     async def snapshot(self) -> Path:
         """One JPEG from the live camera into the recordings folder, never overwriting."""
+        await self.camera.wait_while_starting()
         segment = self.camera.fresh_segment()
         target = await asyncio.to_thread(self._reserve_snapshot)
         try:
