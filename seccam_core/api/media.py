@@ -60,7 +60,7 @@ def media() -> MediaService:
     return service
 
 
-def _required(value: Any, field: str) -> str:
+def required_text(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadRequest(f"{field} is required")
     return value
@@ -68,7 +68,7 @@ def _required(value: Any, field: str) -> str:
 
 def _recording(requested: Any, field: str = "video_path", *, must_exist: bool = True) -> Path:
     path = media().layout.recordings_area().resolve(
-        _required(requested, field), field=field, must_exist=must_exist
+        required_text(requested, field), field=field, must_exist=must_exist
     )
     if path.name.endswith(".part.mp4"):
         raise BadRequest(f"{field}: this recording is still being written")
@@ -164,7 +164,7 @@ async def snapshots(query: dict[str, Any]) -> Any:
 @query_args(PATH_QUERY)
 async def snapshot_image(query: dict[str, Any]) -> Any:
     """The JPEG of one snapshot (cached 24 h)."""
-    path = media().layout.snapshots_area().resolve(_required(query.get("path"), "path"))
+    path = media().layout.snapshots_area().resolve(required_text(query.get("path"), "path"))
     return await send_image(path)
 
 

@@ -11,9 +11,9 @@ from quart import Blueprint, jsonify
 from seccam_core.api.context import current_seccam
 from seccam_core.api.media import (
     PATH_QUERY,
-    _required,
     json_list,
     media,
+    required_text,
     send_image,
     send_video,
 )
@@ -82,7 +82,7 @@ async def timelapse_list() -> Any:
 @query_args(PATH_QUERY)
 async def timelapse_video(query: dict[str, Any]) -> Any:
     """A timelapse video as video/mp4, with Range support."""
-    path = media().layout.timelapse_area().resolve(_required(query.get("path"), "path"))
+    path = media().layout.timelapse_area().resolve(required_text(query.get("path"), "path"))
     return await send_video(path)
 
 
@@ -91,7 +91,7 @@ async def timelapse_video(query: dict[str, Any]) -> Any:
 async def timelapse_thumbnail(query: dict[str, Any]) -> Any:
     """A timelapse video's thumbnail (cached 24 h)."""
     video = media().layout.timelapse_area().resolve(
-        _required(query.get("path"), "path"), must_exist=False
+        required_text(query.get("path"), "path"), must_exist=False
     )
     return await send_image(sidecars(video)[0])
 

@@ -31,7 +31,10 @@ def test_sensor_recording_holds_the_pre_roll_and_plays(media_server):
     started = events.wait_for("recording_state", lambda d: d["recording"])
     assert started.data["reason"] == "sensor"
     assert client.get("/recording_status").json()["recording"] is True
-    time.sleep(HOLD)  # the door stays open this long: the recording must cover it
+    time.sleep(HOLD / 2)  # the door stays open this long: the recording must cover it
+    server.call(lambda: server.seccam.bus.publish(  # a re-trigger extends, never splits
+        "recording_request", {"source": "sensor", "active": True, "sensor_type": "reed_switch"}))
+    time.sleep(HOLD / 2)
     server.call(lambda: server.seccam.bus.publish(
         "recording_request", {"source": "sensor", "active": False, "sensor_type": "reed_switch"}))
     events.wait_for("recording_state", lambda d: not d["recording"])
@@ -40,6 +43,7 @@ def test_sensor_recording_holds_the_pre_roll_and_plays(media_server):
 
     video = Path(done.data["path"])
     assert video.name.startswith("output_") and video.suffix == ".mp4"
+    assert list(video.parent.glob("output_*.mp4")) == [video]
     assert decode(video).returncode == 0, "the recording does not decode"
     duration = _duration(probe(video))
     assert duration >= PRE_ROLL + HOLD - 0.5
@@ -105,6 +109,10 @@ def test_manual_recordings_never_share_a_name_and_survive_a_shutdown(media_serve
     assert client.post("/toggle_recording").json()["message"] == "Recording stopped"
     second = client.post("/toggle_recording").json()
     assert second["path"] != first["path"]
+    # A sensor's release never stops a manual recording.
+    server.call(lambda: server.seccam.bus.publish(
+        "recording_request", {"source": "sensor", "active": False, "sensor_type": "pir"}))
+    server.call(server.seccam.action_runner.drain)
     status = client.get("/recording_status").json()
     assert status["recording"] is True and status["started_at"].endswith("Z")
 
@@ -166,3 +174,20 @@ def test_a_recording_cut_short_by_a_crash_is_finished_at_the_next_start(
     assert listing[0]["sprite"] is True
     assert not work.exists()
     assert not list(recordings.glob("*.part.mp4"))
+
+
+def test_a_recording_nobody_stops_is_stopped_at_its_limit(media_server):
+    """ORIGINAL D1: a recording whose stop never comes must not fill the disk."""
+    server = media_server()
+    camera_ready(server, seconds=1)
+    events = server.events()
+    recorder = server.seccam.services["recorder"]
+    server.call(lambda: setattr(recorder, "_max_seconds", lambda: 1.5))  # 10 s minimum in settings
+    server.call(lambda: server.seccam.bus.publish(
+        "recording_request", {"source": "sensor", "active": True, "sensor_type": "pir"}))
+    events.wait_for("recording_state", lambda d: d["recording"])
+    stopped = events.wait_for("recording_state", lambda d: not d["recording"], timeout=10)
+    assert stopped.data["reason"] == "sensor"
+    done = events.wait_for("archive_updated", lambda d: d["type"] == "recording", timeout=30)
+    assert decode(Path(done.data["path"])).returncode == 0
+    assert server.client().get("/recording_status").json() == {"recording": False}
