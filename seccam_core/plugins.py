@@ -29,6 +29,7 @@ ENTRY_POINT_GROUP = PROJECT_NAME
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "seccam_core.builtin.core",
     "seccam_core.builtin.sensors",
+    "seccam_core.builtin.media",
 )
 """The core's own features, registered exactly like third-party plugins."""
 

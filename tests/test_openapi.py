@@ -1,5 +1,6 @@
 """The OpenAPI document is built from the real routes, so it cannot drift."""
 
+
 from openapi_spec_validator import validate
 from plugins_for_tests import EveryHookPlugin
 

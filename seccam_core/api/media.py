@@ -1,0 +1,272 @@
+"""Media endpoints: snapshots, recordings, thumbnails, sprites, the archive, streaming.
+
+Every path from a request goes through the layout's file areas (``FileArea.resolve``):
+inside the recordings folder, the right name pattern, no symlink out. Images are
+cached for 24 hours; videos support HTTP Range, so browsers can seek.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from quart import Blueprint, Response, jsonify, request, send_file
+
+from seccam_core.api.context import current_seccam
+from seccam_core.api.validation import json_body, query_args
+from seccam_core.errors import ApiError, BadRequest, NotFound, Unavailable
+from seccam_core.media.camera import CameraUnavailable
+from seccam_core.media.ffmpeg import FfmpegError
+from seccam_core.media.layout import sidecars
+from seccam_core.media.recorder import RecorderUnavailable
+from seccam_core.media.service import MediaService
+
+blueprint = Blueprint("media", __name__)
+
+IMAGE_CACHE_SECONDS = 24 * 3600
+DEFAULT_LIST_LIMIT = 1000
+
+LIST_QUERY = {
+    "type": "object",
+    "properties": {
+        "offset": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100000},
+    },
+}
+PATH_QUERY = {"type": "object", "properties": {"path": {"type": "string"}}}
+VIDEO_QUERY = {
+    "type": "object",
+    "properties": {"video_path": {"type": "string"}, "download": {"type": "boolean"}},
+}
+SNAPSHOT_BODY = {
+    "type": "object",
+    "properties": {"snapshot_path": {"type": "string", "minLength": 1}},
+    "required": ["snapshot_path"],
+}
+VIDEO_BODY = {
+    "type": "object",
+    "properties": {"video_path": {"type": "string", "minLength": 1}},
+    "required": ["video_path"],
+}
+
+
+def media() -> MediaService:
+    service = current_seccam().services.get("media")
+    if service is None:
+        raise Unavailable("the camera is not running")
+    return service
+
+
+def required_text(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{field} is required")
+    return value
+
+
+def _recording(requested: Any, field: str = "video_path", *, must_exist: bool = True) -> Path:
+    path = media().layout.recordings_area().resolve(
+        required_text(requested, field), field=field, must_exist=must_exist
+    )
+    if path.name.endswith(".part.mp4"):
+        raise BadRequest(f"{field}: this recording is still being written")
+    return path
+
+
+async def send_image(path: Path) -> Response:
+    """A JPEG with 24 h cache headers."""
+    if not await asyncio.to_thread(path.is_file):
+        raise NotFound("no such image")
+    response = await send_file(path, mimetype="image/jpeg", cache_timeout=IMAGE_CACHE_SECONDS)
+    response.headers["Cache-Control"] = f"private, max-age={IMAGE_CACHE_SECONDS}"
+    return response
+
+
+async def send_video(path: Path, *, download: bool = False) -> Response:
+    """An MP4 with HTTP Range support (206 partial content, ``Accept-Ranges``)."""
+    response = await send_file(path, mimetype="video/mp4", conditional=True,
+                               as_attachment=download, cache_timeout=0)
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+async def json_list(items: list[dict[str, Any]]) -> Response:
+    """A JSON array response, encoded in a worker thread (a long list must not block)."""
+    body = await asyncio.to_thread(json.dumps, items, separators=(",", ":"))
+    return Response(body, mimetype="application/json")
+
+
+def parse_since(raw: str | None) -> float | None:
+    """An ISO 8601 time (naive means UTC) as epoch seconds, or ``None`` if unusable."""
+    if not raw:
+        return None
+    try:
+        when = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+# --- recording -------------------------------------------------------------------------
+
+
+@blueprint.get("/recording_status")
+async def recording_status() -> Any:
+    """Whether a recording is running, since when and why."""
+    return jsonify(media().recorder.status())
+
+
+@blueprint.post("/toggle_recording")
+async def toggle_recording() -> Any:
+    """Start a manual recording, or stop the one running."""
+    try:
+        recording = await media().recorder.toggle()
+    except RecorderUnavailable as exc:
+        raise Unavailable(str(exc)) from None
+    message = "Recording started" if recording else "Recording stopped"
+    return jsonify({"message": message, **media().recorder.status()})
+
+
+@blueprint.get("/camera/status")
+async def camera_status() -> Any:
+    """The capture pipeline's state, its source and how much pre-roll is buffered."""
+    return jsonify(media().camera.status())
+
+
+# --- snapshots --------------------------------------------------------------------------
+
+
+@blueprint.post("/snapshot")
+async def snapshot() -> Any:
+    """Save one JPEG from the live camera; 500 with the reason when that fails."""
+    try:
+        path = await media().snapshot()
+    except (CameraUnavailable, FfmpegError, OSError, TimeoutError) as exc:
+        raise ApiError(500, f"snapshot failed: {exc or 'timeout'}") from None
+    return jsonify({"path": str(path)})
+
+
+@blueprint.get("/snapshots")
+@query_args(LIST_QUERY)
+async def snapshots(query: dict[str, Any]) -> Any:
+    """Snapshots, newest first: path and size."""
+    archive = await media().indexed()
+    return await json_list(archive.newest_first("snapshot", query.get("offset", 0),
+                                                query.get("limit", DEFAULT_LIST_LIMIT)))
+
+
+@blueprint.get("/snapshot_image")
+@query_args(PATH_QUERY)
+async def snapshot_image(query: dict[str, Any]) -> Any:
+    """The JPEG of one snapshot (cached 24 h)."""
+    path = media().layout.snapshots_area().resolve(required_text(query.get("path"), "path"))
+    return await send_image(path)
+
+
+@blueprint.post("/delete_snapshot")
+@json_body(SNAPSHOT_BODY)
+async def delete_snapshot(body: dict[str, Any]) -> Any:
+    """Delete one snapshot (only snapshot_*.jpg inside the recordings folder)."""
+    service = media()
+    path = service.layout.snapshots_area().resolve(body["snapshot_path"], field="snapshot_path")
+    await asyncio.to_thread(path.unlink, True)
+    service.archive.forget(path)
+    current_seccam().bus.publish("archive_updated", {"path": str(path), "type": "deleted"})
+    return jsonify({"message": "Snapshot deleted", "path": str(path)})
+
+
+# --- thumbnails and sprites --------------------------------------------------------------
+
+
+async def _sidecar(requested: Any, index: int) -> Response:
+    video = _recording(requested, must_exist=False)
+    return await send_image(sidecars(video)[index])
+
+
+@blueprint.get("/thumbnail")
+@query_args(VIDEO_QUERY)
+async def thumbnail(query: dict[str, Any]) -> Any:
+    """The JPEG taken when a recording started (cached 24 h)."""
+    return await _sidecar(query.get("video_path"), 0)
+
+
+@blueprint.get("/thumbnail/<path:name>")
+async def thumbnail_by_name(name: str) -> Any:
+    """The same, by the recording's file name."""
+    return await _sidecar(name, 0)
+
+
+@blueprint.get("/sprite")
+@query_args(VIDEO_QUERY)
+async def sprite(query: dict[str, Any]) -> Any:
+    """A recording's hover-scrub strip, 10 frames of 160x90 (cached 24 h)."""
+    return await _sidecar(query.get("video_path"), 1)
+
+
+@blueprint.get("/sprite/<path:name>")
+async def sprite_by_name(name: str) -> Any:
+    """The same, by the recording's file name."""
+    return await _sidecar(name, 1)
+
+
+# --- archive ---------------------------------------------------------------------------------
+
+
+@blueprint.get("/archive")
+@query_args(LIST_QUERY)
+async def archive_list(query: dict[str, Any]) -> Any:
+    """Recordings, newest first: path, size, mtime, duration, thumbnail/sprite flags."""
+    archive = await media().indexed()
+    items = archive.newest_first("recording", query.get("offset", 0),
+                                 query.get("limit", DEFAULT_LIST_LIMIT))
+    response = await json_list(items)
+    response.headers["X-Total-Count"] = str(archive.count("recording"))
+    return response
+
+
+@blueprint.get("/archive/count")
+async def archive_count() -> Any:
+    """How many recordings there are."""
+    archive = await media().indexed()
+    return jsonify({"count": archive.count("recording")})
+
+
+@blueprint.get("/archive/new_count")
+async def archive_new_count() -> Any:
+    """Recordings, timelapses and snapshots added after ``since`` (0 if since is unusable)."""
+    since = parse_since(request.args.get("since"))
+    if since is None:
+        return jsonify({"count": 0})
+    archive = await media().indexed()
+    return jsonify({"count": archive.new_count(since)})
+
+
+@blueprint.get("/stream_video")
+@query_args(VIDEO_QUERY)
+async def stream_video(query: dict[str, Any]) -> Any:
+    """A recording as video/mp4, with Range support; ``download=1`` as an attachment."""
+    path = _recording(query.get("video_path"))
+    return await send_video(path, download=bool(query.get("download")))
+
+
+@blueprint.post("/delete_video")
+@json_body(VIDEO_BODY)
+async def delete_video(body: dict[str, Any]) -> Any:
+    """Delete a recording and its sidecars (thumbnail, sprite, metadata)."""
+    service = media()
+    path = _recording(body["video_path"])
+
+    def remove() -> None:
+        path.unlink(missing_ok=True)
+        for sidecar in sidecars(path):
+            sidecar.unlink(missing_ok=True)
+
+    await asyncio.to_thread(remove)
+    service.archive.forget(path)
+    current_seccam().bus.publish("archive_updated", {"path": str(path), "type": "deleted"})
+    return jsonify({"message": "Video deleted", "path": str(path)})

@@ -1,0 +1,114 @@
+"""Timelapse endpoints: status, configure (and start/stop), list, video, thumbnail, delete."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from quart import Blueprint, jsonify
+
+from seccam_core.api.context import current_seccam
+from seccam_core.api.media import (
+    PATH_QUERY,
+    json_list,
+    media,
+    required_text,
+    send_image,
+    send_video,
+)
+from seccam_core.api.validation import json_body, query_args
+from seccam_core.media.layout import sidecars
+from seccam_core.media.sections import TIMELAPSE_SCHEMA
+
+blueprint = Blueprint("timelapse", __name__)
+
+CONFIGURE_BODY = {**TIMELAPSE_SCHEMA, "minProperties": 1}
+PATH_BODY = {
+    "type": "object",
+    "properties": {"path": {"type": "string", "minLength": 1}},
+    "required": ["path"],
+}
+
+
+async def _save(changes: dict[str, Any]) -> dict[str, Any]:
+    seccam = current_seccam()
+    changed = await asyncio.to_thread(seccam.settings.update, {"Timelapse": changes})
+    if changed:
+        seccam.bus.publish("settings_changed", {"sections": changed})
+    return media().timelapse.status()
+
+
+@blueprint.get("/timelapse/status")
+async def timelapse_status() -> Any:
+    """Enabled, interval, fps, resolution, today's frame count and the last capture."""
+    return jsonify(media().timelapse.status())
+
+
+@blueprint.post("/timelapse/configure")
+@json_body(CONFIGURE_BODY)
+async def timelapse_configure(body: dict[str, Any]) -> Any:
+    """Change any of enabled, interval_minutes (1-60), fps, resolution."""
+    status = await _save(body)
+    return jsonify({"message": "Timelapse settings saved", "status": status})
+
+
+@blueprint.post("/timelapse/start")
+async def timelapse_start() -> Any:
+    """Enable timelapse capture."""
+    status = await _save({"enabled": True})
+    return jsonify({"message": "Timelapse started", "status": status})
+
+
+@blueprint.post("/timelapse/stop")
+async def timelapse_stop() -> Any:
+    """Disable timelapse capture (today's frames are kept)."""
+    status = await _save({"enabled": False})
+    return jsonify({"message": "Timelapse stopped", "status": status})
+
+
+@blueprint.get("/timelapse")
+async def timelapse_list() -> Any:
+    """Stitched timelapse videos, newest first, with their thumbnail when there is one."""
+    items = (await media().indexed()).newest_first("timelapse")
+    for item in items:
+        thumb = item.pop("thumbnail", False)
+        if thumb:
+            item["thumbnail"] = str(sidecars(Path(item["path"]))[0])
+    return await json_list(items)
+
+
+@blueprint.get("/timelapse/video")
+@query_args(PATH_QUERY)
+async def timelapse_video(query: dict[str, Any]) -> Any:
+    """A timelapse video as video/mp4, with Range support."""
+    path = media().layout.timelapse_area().resolve(required_text(query.get("path"), "path"))
+    return await send_video(path)
+
+
+@blueprint.get("/timelapse/thumbnail")
+@query_args(PATH_QUERY)
+async def timelapse_thumbnail(query: dict[str, Any]) -> Any:
+    """A timelapse video's thumbnail (cached 24 h)."""
+    video = media().layout.timelapse_area().resolve(
+        required_text(query.get("path"), "path"), must_exist=False
+    )
+    return await send_image(sidecars(video)[0])
+
+
+@blueprint.post("/timelapse/delete")
+@json_body(PATH_BODY)
+async def timelapse_delete(body: dict[str, Any]) -> Any:
+    """Delete a timelapse video (only timelapse_*.mp4 in the timelapse folder) and its thumbnail."""
+    service = media()
+    path = service.layout.timelapse_area().resolve(body["path"])
+
+    def remove() -> None:
+        path.unlink(missing_ok=True)
+        for sidecar in sidecars(path):
+            sidecar.unlink(missing_ok=True)
+
+    await asyncio.to_thread(remove)
+    service.archive.forget(path)
+    current_seccam().bus.publish("archive_updated", {"path": str(path), "type": "deleted"})
+    return jsonify({"message": "Timelapse deleted", "path": str(path)})

@@ -1,0 +1,87 @@
+"""The media plugin: the camera, the recorder action, snapshots, timelapse and the archive.
+
+Owns the ``Camera`` and ``Timelapse`` settings sections; offers
+``seccam.services["media"|"camera"|"recorder"|"archive"|"timelapse"]``; contributes the
+``recorder`` action (reacts to ``recording_request``) and the media endpoints.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from quart import Blueprint
+
+from seccam_core import hookimpl
+from seccam_core.api import media as media_api
+from seccam_core.api import timelapse as timelapse_api
+from seccam_core.contributions import ActionContext, ActionType, SettingsSection
+from seccam_core.events import Event
+from seccam_core.media.recorder import RecorderUnavailable
+from seccam_core.media.sections import CAMERA_SECTION, TIMELAPSE_SECTION
+from seccam_core.media.service import MediaService
+from seccam_core.runtime import Seccam
+
+log = logging.getLogger(__name__)
+
+async def run_recorder(event: Event, ctx: ActionContext) -> None:
+    """Start a sensor recording on ``recording_request`` active, stop it when inactive."""
+    recorder = ctx.seccam.services.get("recorder")
+    if recorder is None:
+        return
+    if event.data.get("active"):
+        try:
+            await recorder.start("sensor", sensor_type=event.data.get("sensor_type"))
+        except RecorderUnavailable as exc:
+            log.error("sensor recording not started: %s", exc)
+            ctx.seccam.bus.publish("recording_state", {"recording": False, "reason": "sensor",
+                                                       "error": str(exc)})
+    else:
+        await recorder.stop(reason="sensor", wait=False)
+
+
+RECORDER_ACTION = ActionType(
+    name="recorder",
+    events=frozenset({"recording_request"}),
+    run=run_recorder,
+    timeout=30.0,
+    description="Records while a sensor asks for it, starting with the pre-roll.",
+)
+
+
+@hookimpl
+def seccam_settings_sections() -> list[SettingsSection]:
+    """The ``Camera`` and ``Timelapse`` sections."""
+    return [CAMERA_SECTION, TIMELAPSE_SECTION]
+
+
+@hookimpl
+def seccam_actions() -> list[ActionType]:
+    """The builtin recorder."""
+    return [RECORDER_ACTION]
+
+
+@hookimpl
+def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
+    """Snapshots, recordings, the archive and timelapse endpoints."""
+    return [media_api.blueprint, timelapse_api.blueprint]
+
+
+@hookimpl
+async def seccam_startup(seccam: Seccam) -> None:
+    """Start the camera pipeline, the timelapse worker; index the archive."""
+    media = MediaService(seccam)
+    services: dict[str, Any] = {
+        "media": media, "camera": media.camera, "recorder": media.recorder,
+        "archive": media.archive, "timelapse": media.timelapse,
+    }
+    seccam.services.update(services)
+    await media.start()
+
+
+@hookimpl
+async def seccam_shutdown(seccam: Seccam) -> None:
+    """Finish the running recording, then stop every ffmpeg process."""
+    media = seccam.services.get("media")
+    if media is not None:
+        await media.stop()

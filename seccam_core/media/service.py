@@ -1,0 +1,178 @@
+"""The media service: one camera pipeline, the recorder, snapshots, timelapse, the archive.
+
+Built by the builtin media plugin at startup and offered as
+``seccam.services["media"]`` (with ``"camera"``, ``"recorder"``, ``"archive"`` and
+``"timelapse"`` beside it). It applies ``Camera`` and ``Timelapse`` settings changes
+while running, keeps the archive index in step with deletions announced on the bus,
+and stops every ffmpeg process on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from seccam_core.events import Event
+from seccam_core.media import stills
+from seccam_core.media.archive import ArchiveIndex
+from seccam_core.media.camera import CameraConfig, CameraPipeline
+from seccam_core.media.ffmpeg import FfmpegRunner
+from seccam_core.media.layout import MediaLayout, media_layout, unique_name
+from seccam_core.media.recorder import Recorder
+from seccam_core.media.timelapse import Timelapse
+
+if TYPE_CHECKING:
+    from seccam_core.runtime import Seccam
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_TIMEOUT = 10.0
+
+
+class MediaService:
+    """Owns every media component of one app."""
+
+    def __init__(self, seccam: Seccam, runner: FfmpegRunner | None = None) -> None:
+        self.seccam = seccam
+        self.runner = runner or FfmpegRunner()
+        self.layout: MediaLayout = media_layout(seccam)
+        self.archive = ArchiveIndex(self.layout)
+        camera_dir = seccam.data_dir / "camera"
+        publish = seccam.bus.publish
+        self.camera = CameraPipeline(
+            self.runner, camera_dir / "ring", self._camera_config(), publish
+        )
+        self.recorder = Recorder(
+            self.camera, self.runner, lambda: self.layout, lambda: self.archive,
+            camera_dir / "work", publish,
+            max_seconds=lambda: float(seccam.settings.value("Camera", "max_recording_seconds",
+                                                            3600)),
+            after_recording=self._after_recording,
+        )
+        self.timelapse = Timelapse(
+            self.camera, self.runner, lambda: self.layout, lambda: self.archive,
+            lambda: seccam.settings.get("Timelapse"), publish,
+        )
+        self._remove_listener: Any = None
+        self._indexed: asyncio.Future[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def indexed(self) -> ArchiveIndex:
+        """The archive index, once its startup scan has finished."""
+        if self._indexed is not None and not self._indexed.done():
+            await asyncio.shield(self._indexed)
+        return self.archive
+
+    def _camera_config(self) -> CameraConfig:
+        return CameraConfig.from_settings(self.seccam.settings.get("Camera"))
+
+    def _spawn(self, coroutine: Any, name: str) -> None:
+        task = asyncio.create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.layout.ensure)
+        # Indexing 100 000 files takes seconds on a Pi: serve meanwhile; listings wait.
+        self._indexed = asyncio.ensure_future(asyncio.to_thread(self.archive.rebuild))
+        self._remove_listener = self.seccam.bus.add_listener(self._on_event)
+        await self.camera.start()
+        self._spawn(self.recorder.recover(), "recover-recordings")
+        await self.timelapse.start()
+
+    async def stop(self) -> None:
+        if self._remove_listener is not None:
+            self._remove_listener()
+        await self.timelapse.stop()
+        await self.recorder.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.camera.stop()
+        await self.runner.close()
+        if self._indexed is not None:
+            with contextlib.suppress(Exception):
+                await self._indexed
+
+    # --- snapshots ------------------------------------------------------------------------
+
+    async def snapshot(self) -> Path:
+        """One JPEG from the live camera into the recordings folder, never overwriting."""
+        await self.camera.wait_while_starting()
+        segment = self.camera.fresh_segment()
+        target = await asyncio.to_thread(self._reserve_snapshot)
+        try:
+            await asyncio.wait_for(
+                stills.last_frame(self.runner, segment.path, target), SNAPSHOT_TIMEOUT
+            )
+        except BaseException:
+            await asyncio.to_thread(target.unlink, True)
+            raise
+        await asyncio.to_thread(self.archive.add, target)
+        self.seccam.bus.publish("archive_updated", {"path": str(target), "type": "snapshot"})
+        return target
+
+    def _reserve_snapshot(self) -> Path:
+        import os
+
+        self.layout.ensure()
+        while True:
+            target = unique_name(self.layout.recordings_dir, "snapshot", ".jpg", datetime.now())
+            try:
+                os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            except FileExistsError:
+                continue
+            return target
+
+    def forget(self, path: str | Path) -> bool:
+        return self.archive.forget(path)
+
+    # --- reacting to the bus ---------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if event.type == "settings_changed":
+            sections = event.data.get("sections", [])
+            if "Camera" in sections:
+                self._spawn(self._apply_camera_settings(), "camera-settings")
+            if "Timelapse" in sections:
+                self.timelapse.reconfigure()
+        elif event.type == "archive_updated" and event.data.get("type") == "deleted":
+            self.archive.forget(str(event.data.get("path", "")))
+        elif event.type == "storage_cleanup":
+            for path in event.data.get("deleted", []) or []:
+                self.archive.forget(str(path))
+
+    async def _apply_camera_settings(self) -> None:
+        layout = media_layout(self.seccam)
+        if layout != self.layout:
+            archive = ArchiveIndex(layout)
+            await asyncio.to_thread(layout.ensure)
+            await asyncio.to_thread(archive.rebuild)
+            self.layout, self.archive = layout, archive
+            self.seccam.services["archive"] = archive
+            log.info("recordings folder is now %s", layout.recordings_dir)
+        config = self._camera_config()
+        if dataclasses.replace(config, pre_roll_seconds=0) != dataclasses.replace(
+                self.camera.config, pre_roll_seconds=0):
+            await self.camera.restart(config)
+        else:
+            self.camera.config = config  # a new pre-roll needs no new capture process
+
+    def _after_recording(self, path: Path) -> None:
+        for policy in self.seccam.storage_policies.values():
+            self._spawn(self._enforce(policy), f"storage:{policy.name}")
+
+    async def _enforce(self, policy: Any) -> None:
+        try:
+            await policy.enforce(self.seccam)
+        except Exception:
+            log.exception("storage policy %s failed after a recording", policy.name)
