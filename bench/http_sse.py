@@ -46,11 +46,43 @@ def serve_bare(port: int) -> None:
 
     from seccam_core.server import hypercorn_config
 
+    from quart import Response
+
     app = Quart("bare")
+    queues: set[asyncio.Queue[bytes]] = set()
 
     @app.get("/constant")
     async def constant() -> dict:
         return {"ok": True}
+
+    @app.get("/auth/status")
+    async def up() -> dict:
+        return {}
+
+    @app.post("/bench/publish")
+    async def publish() -> dict:
+        payload = json.dumps({"bench": True, "t": time.perf_counter()})
+        frame = f"event: bench\ndata: {payload}\n\n".encode()
+        for queue in queues:
+            queue.put_nowait(frame)
+        return {"ok": True}
+
+    @app.get("/events")
+    async def events() -> Response:
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        queues.add(queue)
+
+        async def stream():
+            try:
+                yield b": heartbeat\n\n"
+                while True:
+                    yield await queue.get()
+            finally:
+                queues.discard(queue)
+
+        response = Response(stream(), mimetype="text/event-stream")
+        response.timeout = None
+        return response
 
     asyncio.run(serve(app, hypercorn_config("127.0.0.1", port)))
 
@@ -165,6 +197,12 @@ def main() -> None:
                              args.seconds)
                 print(f"  {connections:>3} conn: {result['rps']:>7.0f} req/s  "
                       f"p50 {result['p50_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms")
+            print(f"bare Quart SSE, one queue per client (baseline), {args.events} events")
+            for clients in (1, 50, 200):
+                result = asyncio.run(sse_round(bare_port, "none", clients, args.events))
+                print(f"  {clients:>3} clients: p50 {result['p50_ms']:.2f} ms  "
+                      f"p99 {result['p99_ms']:.2f} ms  max {result['max_ms']:.2f} ms  "
+                      f"lost {result['lost']}")
         finally:
             bare.terminate()
             bare.wait()

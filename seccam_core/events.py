@@ -71,11 +71,26 @@ class Subscription:
 
     async def next_frame(self, timeout: float) -> bytes | None:
         """The next frame, ``b""`` after ``timeout`` seconds of silence, ``None`` once closed."""
-        try:
-            frame = await asyncio.wait_for(self._queue.get(), timeout)
-        except TimeoutError:
-            return b""
+        if self._queue.empty():
+            try:
+                async with asyncio.timeout(timeout):
+                    frame = await self._queue.get()
+            except TimeoutError:
+                return b""
+        else:
+            frame = self._queue.get_nowait()  # no task, no timer: the fan-out's hot path
         return None if frame is self._CLOSED else frame
+
+    async def next_frames(self, timeout: float) -> bytes | None:
+        """Every frame queued now, joined (one write for a burst), like :meth:`next_frame`."""
+        first = await self.next_frame(timeout)
+        if not first or self._queue.empty():
+            return first
+        # close() empties the queue before its marker, so a burst never contains it.
+        frames = [first]
+        while not self._queue.empty():
+            frames.append(self._queue.get_nowait())
+        return b"".join(frames)
 
 
 class EventBus:

@@ -105,3 +105,15 @@ def test_ids_keep_growing_across_restarts():
     first = EventBus().publish("x", {})
     second = EventBus().publish("x", {})
     assert second.id >= first.id
+
+
+async def test_a_burst_is_one_chunk():
+    bus = EventBus()
+    bus.bind_loop(asyncio.get_running_loop())
+    subscription = bus.subscribe()
+    for n in range(3):
+        bus.publish("tick", {"n": n})
+    chunk = await subscription.next_frames(1)
+    assert chunk.count(b"event: tick") == 3 and chunk.index(b'"n":0') < chunk.index(b'"n":2')
+    subscription.close("done")
+    assert await subscription.next_frames(1) is None

@@ -34,10 +34,10 @@ async def events() -> Response:
         try:
             yield b": heartbeat\n\n"
             while True:
-                frame = await subscription.next_frame(heartbeat)
-                if frame is None:
+                frames = await subscription.next_frames(heartbeat)
+                if frames is None:
                     return
-                yield frame or b": heartbeat\n\n"
+                yield frames or b": heartbeat\n\n"
         finally:
             subscription.close("client gone")
 
