@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = PROJECT_NAME
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "seccam_core.builtin.core",
+    "seccam_core.builtin.health",
 )
 """The core's own features, registered exactly like third-party plugins."""
 
