@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -23,7 +24,10 @@ def sysfs(tmp_path, monkeypatch):
     def write(relative: str, text: str) -> None:
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n")
+        # Replaced whole, as sysfs answers: the sampler never sees a half-written file.
+        temp = path.with_name(path.name + ".new")
+        temp.write_text(text + "\n")
+        os.replace(temp, path)
 
     return write
 

@@ -6,8 +6,7 @@ import json
 
 import pytest
 import seccam_storage_sd
-
-from conftest import MIB, write_file
+from small_disk import MIB, write_file
 
 
 def test_plugin_is_installed(seccam_live_server):

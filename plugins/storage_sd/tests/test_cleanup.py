@@ -8,9 +8,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import seccam_storage_sd
-from seccam_core.media.layout import sidecars
+from small_disk import MIB, write_file
 
-from conftest import MIB, SmallDisk, write_file
+from seccam_core.media.layout import sidecars
 
 
 def _enable(server, max_percent: int) -> None:

@@ -8,8 +8,9 @@ import time
 
 import pytest
 import seccam_storage_sd
-from seccam_core.contributions import AlertLevel
 from seccam_storage_sd.health import read_sd_health
+
+from seccam_core.contributions import AlertLevel
 
 
 def _sd_card(root, life_time: str | None, name: str = "mmcblk0"):
