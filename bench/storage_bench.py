@@ -10,6 +10,7 @@ threshold: a cleanup then deletes about 1 % of the recordings, the common case.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -18,15 +19,17 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
-from seccam_core.contributions import AlertMetric
+import seccam_storage_sd
+from seccam_storage_sd.cleanup import clean_oldest_first
+from seccam_storage_sd.health import sd_health_metric, storage_metric
+from seccam_storage_sd.inventory import InventoryCache, scan_inventory
+
 from seccam_core.media.layout import MediaLayout
 from seccam_core.system.alert_metrics import core_metrics
 from seccam_core.system.alerts import AlertSampler
 from seccam_core.testing import LiveServer, make_app
-from seccam_storage_sd.cleanup import clean_oldest_first
-from seccam_storage_sd.health import read_sd_health
-from seccam_storage_sd.inventory import InventoryCache, scan_inventory
 
 PAGE = 4096
 T0 = datetime(2025, 1, 1)
@@ -99,13 +102,12 @@ def bench_storage(count: int) -> None:
 def bench_status_over_http(folder: Path) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="seccam-bench-data-"))
     (data_dir / "settings.json").write_text(
-        '{"Camera": {"recordings_dir": "%s"}}' % folder)
-    import seccam_storage_sd
+        json.dumps({"Camera": {"recordings_dir": str(folder)}}))
 
+    # Camera.recordings_dir belongs to the media plugin; without it the store keeps the
+    # raw section, which media_layout reads, so the status measures `folder`.
     server = LiveServer(make_app(data_dir, seccam_storage_sd)).start()
     try:
-        # Camera.recordings_dir belongs to the media plugin; without it the store keeps
-        # the raw section, which media_layout reads, so the status measures `folder`.
         client = server.client()
         first = time.perf_counter()
         body = client.get("/storage/status").json()
@@ -134,17 +136,11 @@ def bench_sampler(vcgencmd: str) -> None:
     os.environ["SECCAM_VCGENCMD"] = vcgencmd
     with tempfile.TemporaryDirectory() as media:
         metrics = {m.name: m for m in core_metrics()}
-        metrics["sd_health"] = AlertMetric("sd_health", read_sd_health)
-        from seccam_core.system.metrics import disk_usage
-        from seccam_storage_sd.health import STORAGE_CRITICAL, STORAGE_WARN
-        from seccam_core.contributions import MetricReading
-        from seccam_core.system.alert_metrics import graded
-
-        def storage():
-            p = disk_usage(Path(media)).percent
-            return MetricReading(graded(p, STORAGE_WARN, STORAGE_CRITICAL), p)
-
-        metrics["storage"] = AlertMetric("storage", storage)
+        metrics["sd_health"] = sd_health_metric()
+        # The storage metric reads only the media folder setting and the data folder.
+        app = SimpleNamespace(settings=SimpleNamespace(value=lambda *_: media),
+                              data_dir=Path(media))
+        metrics["storage"] = storage_metric(app)
         sampler = AlertSampler(metrics, lambda *_: None, lambda: 60)
         samples = 200
 
