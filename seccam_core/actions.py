@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from seccam_core.contributions import ActionContext, ActionType
 from seccam_core.events import Event, EventBus
@@ -23,13 +23,15 @@ QUEUE_LIMIT = 1000
 class ActionRunner:
     """Feeds matching events to each action's worker task."""
 
-    def __init__(self, bus: EventBus, actions: Iterable[ActionType], context_seccam: object) -> None:
+    def __init__(
+        self, bus: EventBus, actions: Iterable[ActionType], context_seccam: object
+    ) -> None:
         self._bus = bus
         self._actions = list(actions)
         self._seccam = context_seccam
         self._queues: dict[str, asyncio.Queue[Event]] = {}
         self._workers: list[asyncio.Task[None]] = []
-        self._remove_listener = None
+        self._remove_listener: Callable[[], None] | None = None
         self.failures: dict[str, int] = {action.name: 0 for action in self._actions}
 
     def start(self) -> None:

@@ -56,26 +56,23 @@ def create_app(config: Config) -> Quart:
 
 
 def seccam_of(app: Quart) -> Seccam:
-    return app.extensions["seccam"]  # type: ignore[no-any-return]
+    return app.extensions["seccam"]
 
 
 # --- lifecycle ------------------------------------------------------------------------
 
 
-async def _start(app: Quart, seccam: Seccam) -> None:
-    seccam.loop = asyncio.get_running_loop()
-    seccam.bus.bind_loop(seccam.loop)
+async def build(app: Quart) -> Seccam:
+    """Collect every plugin's contributions and register their routes (once per app).
+
+    Separate from starting, so the API description can be built without starting
+    cameras and pins (``seccam api-docs``).
+    """
+    seccam = seccam_of(app)
+    if app.extensions.get("seccam_built"):
+        return seccam
+    app.extensions["seccam_built"] = True
     await seccam.collect_contributions()
-    seccam.auth.ensure_token()
-    seccam.initial_password = seccam.auth.ensure_password()
-    if seccam.initial_password and seccam.config.show_initial_password:
-        # Printed on the console once, deliberately not logged.
-        print(  # noqa: T201
-            "\n  No password was set, so one was generated for the dashboard:\n\n"
-            f"      {seccam.initial_password}\n\n"
-            "  It is not shown again; change it with `seccam password`.\n",
-            flush=True,
-        )
     blueprints = await seccam.plugins.collect("seccam_register_routes", seccam=seccam)
     for plugin, blueprint in blueprints:
         if not isinstance(blueprint, Blueprint):
@@ -87,6 +84,23 @@ async def _start(app: Quart, seccam: Seccam) -> None:
             raise PluginError(f"plugin {plugin}: {exc}") from exc
         app.extensions.setdefault("seccam_route_owners", {})[blueprint.name] = plugin
     _reject_route_collisions(app)
+    return seccam
+
+
+async def _start(app: Quart, seccam: Seccam) -> None:
+    seccam.loop = asyncio.get_running_loop()
+    seccam.bus.bind_loop(seccam.loop)
+    await build(app)
+    seccam.auth.ensure_token()
+    seccam.initial_password = seccam.auth.ensure_password()
+    if seccam.initial_password and seccam.config.show_initial_password:
+        # Printed on the console once, deliberately not logged.
+        print(
+            "\n  No password was set, so one was generated for the dashboard:\n\n"
+            f"      {seccam.initial_password}\n\n"
+            "  It is not shown again; change it with `seccam password`.\n",
+            flush=True,
+        )
     await seccam.start_actions()
     await seccam.plugins.call_lifecycle("seccam_startup", seccam=seccam)
     log.info("seccam started with %d plugins", len(seccam.plugins.infos))
@@ -135,7 +149,7 @@ def _allowed_origin(seccam: Seccam, origin: str) -> bool:
 async def _guard() -> Response | None:
     from quart import current_app
 
-    seccam = seccam_of(current_app)  # type: ignore[arg-type]
+    seccam = seccam_of(current_app)
     origin = request.headers.get("Origin")
     if origin and request.method not in SAFE_METHODS and not _allowed_origin(seccam, origin):
         return _json_error(403, "this origin is not allowed (Api.cors_origins)")
@@ -151,7 +165,7 @@ async def _guard() -> Response | None:
 async def _finish_response(response: Response) -> Response:
     from quart import current_app
 
-    seccam = seccam_of(current_app)  # type: ignore[arg-type]
+    seccam = seccam_of(current_app)
     headers = response.headers
     origin = request.headers.get("Origin")
     if origin and _allowed_origin(seccam, origin):

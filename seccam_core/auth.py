@@ -15,6 +15,7 @@ import logging
 import secrets
 import string
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from seccam_core.contributions import SettingsSection
@@ -71,10 +72,11 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     try:
         if stored.startswith("scrypt$"):
-            _, n, r, p, salt, digest = stored.split("$")
+            _, cost, block, parallel, salt, digest = stored.split("$")
             expected = _unb64(digest)
             actual = hashlib.scrypt(
-                password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
+                password.encode(), salt=_unb64(salt), n=int(cost), r=int(block),
+                p=int(parallel),
                 dklen=len(expected), maxmem=2**27,
             )
             return hmac.compare_digest(actual, expected)
@@ -124,7 +126,10 @@ class ThrottleDecision:
 class LoginThrottle:
     """At most ``limit`` failed logins per client address in ``window`` seconds."""
 
-    def __init__(self, limit: int = 5, window: float = 60.0, clock=time.monotonic) -> None:
+    def __init__(
+        self, limit: int = 5, window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit = limit
         self.window = window
         self._clock = clock

@@ -8,11 +8,13 @@ import getpass
 import json
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from seccam_core import __version__
-from seccam_core.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AUTH_SECTION, AuthService
+from seccam_core.auth import AUTH_SECTION, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AuthService
 from seccam_core.runtime import DEFAULT_PORT, Config
 from seccam_core.settings import SettingsStore
 
@@ -31,46 +33,43 @@ def _auth_for(data_dir: str | None) -> AuthService:
     return AuthService(store)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def run_server(config: Config, host: str, port: int) -> int:
+    """Serve ``config`` until SIGTERM or SIGINT: logging, pin factory, hypercorn."""
     from hypercorn.asyncio import serve
-    from hypercorn.config import Config as HypercornConfig
 
     from seccam_core.app import create_app, seccam_of
     from seccam_core.gpio import choose_pin_factory
     from seccam_core.log_setup import configure_logging
+    from seccam_core.server import hypercorn_config
 
-    config = Config.from_env(args.data_dir, show_initial_password=True)
     app = create_app(config)
     seccam = seccam_of(app)
     listener = configure_logging(config.data_dir, seccam.settings.secret_values)
     choose_pin_factory()
-
-    server = HypercornConfig()
-    server.bind = [f"{args.host}:{args.port}"]
-    server.include_server_header = False
-    server.accesslog = None
-    server.keep_alive_timeout = 30
-    server.read_timeout = 60
-    server.h11_max_incomplete_size = 16 * 1024
-    server.graceful_timeout = 5
+    server = hypercorn_config(host, port)
 
     async def run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        print(f"seccam {__version__} serving on http://{args.host}:{args.port} "
+        print(f"seccam {__version__} serving on http://{host}:{port} "
               f"(data in {config.data_dir})", flush=True)
-        await serve(app, server, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await serve(app, server, shutdown_trigger=stop.wait)
 
     try:
         asyncio.run(run())
     except OSError as exc:
-        print(f"seccam: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(f"seccam: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 1
     finally:
         listener.stop()
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = Config.from_env(args.data_dir, show_initial_password=True)
+    return run_server(config, args.host, args.port)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -115,6 +114,21 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_api_docs(args: argparse.Namespace) -> int:
+    from seccam_core.app import build, create_app
+    from seccam_core.openapi import build_openapi, render_markdown
+
+    async def describe() -> dict[str, Any]:
+        with tempfile.TemporaryDirectory() as scratch:
+            app = create_app(Config(data_dir=Path(scratch), disabled_plugins=frozenset()))
+            await build(app)
+            return build_openapi(app)
+
+    spec = asyncio.run(describe())
+    print(json.dumps(spec, indent=2) if args.json else render_markdown(spec), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seccam", description=__doc__)
     parser.add_argument("--version", action="version", version=f"seccam {__version__}")
@@ -137,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser("plugins", help="list plugins, versions and load errors")
     plugins.add_argument("--json", action="store_true", help="machine-readable output")
     plugins.set_defaults(func=cmd_plugins)
+
+    api_docs = commands.add_parser(
+        "api-docs", help="print the API description (docs/api.md) of the installed plugins")
+    api_docs.add_argument("--json", action="store_true", help="the OpenAPI document instead")
+    api_docs.set_defaults(func=cmd_api_docs)
     return parser
 
 

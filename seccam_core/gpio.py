@@ -29,9 +29,7 @@ def choose_pin_factory() -> str:
     """Install the pin factory once per process; return its class name."""
     if Device.pin_factory is not None:
         return type(Device.pin_factory).__name__
-    if os.environ.get("GPIOZERO_PIN_FACTORY"):
-        Device.ensure_pin_factory()
-    elif running_on_pi():
+    if os.environ.get("GPIOZERO_PIN_FACTORY") or running_on_pi():
         Device.ensure_pin_factory()
     else:
         from gpiozero.pins.mock import MockFactory

@@ -55,7 +55,7 @@ def migrate_legacy_document(legacy: dict[str, Any]) -> dict[str, Any]:
         document["Presence"] = {"devices": _device_list(legacy["TARGET_BT_ADDRESSES"])}
     if "PresenceWifi" in document:
         document["PresenceWifi"]["devices"] = _device_list(document["PresenceWifi"]["devices"])
-    auth = legacy.get("Auth") if isinstance(legacy.get("Auth"), dict) else {}
+    auth: dict[str, Any] = legacy["Auth"] if isinstance(legacy.get("Auth"), dict) else {}
     # The owner keeps the password (hash formats of the original are verified); the
     # original's default of auth *off* is not carried over: seccam is secure by default.
     document["Auth"] = {

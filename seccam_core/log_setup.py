@@ -58,14 +58,15 @@ def configure_logging(
         path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
     )
     console = logging.StreamHandler()
-    for handler in (file_handler, console):
+    handlers: tuple[logging.Handler, ...] = (file_handler, console)
+    for handler in handlers:
         handler.setFormatter(formatter)
         handler.addFilter(redact)
     console.setLevel(logging.WARNING)
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
     root.addHandler(logging.handlers.QueueHandler(records))
     root.setLevel(level)
     for noisy in ("hypercorn.access", "asyncio"):

@@ -1,15 +1,18 @@
 """The settings store: one JSON document of sections, validated, in memory, written through.
 
 Reads never touch the disk: the document lives in memory. Every write validates the
-changed sections against their owners' schemas, then replaces the file atomically
-(temp file in the same folder, fsync, ``os.replace``, directory fsync), keeping the
-previous good file as ``settings.json.bak``. A file that cannot be parsed at start is set
-aside as ``settings.json.corrupt-<time>`` and the last good copy (or the defaults) is
-used, with an error in the log.
+changed sections against their owners' schemas, then writes the document twice, each
+time atomically (temp file in the same folder, fsync, ``os.replace``, directory fsync):
+first ``settings.json.bak``, then ``settings.json``. Only then is the change
+acknowledged, so either file alone holds every acknowledged change. A file that cannot
+be parsed at start is set aside as ``settings.json.corrupt-<time>`` and the backup (or
+the defaults) is used, with an error in the log. A write that fails (disk full) is a
+507 for the client and changes nothing, in memory or on disk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -29,6 +32,13 @@ from seccam_core.legacy_settings import is_legacy_document, migrate_legacy_docum
 log = logging.getLogger(__name__)
 
 FILE_MODE = 0o600
+
+
+class SettingsWriteError(ApiError):
+    """The disk refused the write (full, read-only); nothing changed."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(507, f"settings could not be saved: {error.strerror or error}")
 
 
 class SettingsError(ApiError):
@@ -64,7 +74,7 @@ class SettingsStore:
 
     def _load(self) -> dict[str, Any]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for leftover in self.path.parent.glob(self.path.name + ".tmp-*"):
+        for leftover in self.path.parent.glob(self.path.name + "*.tmp-*"):
             leftover.unlink(missing_ok=True)  # a write interrupted before its rename
         if not self.path.exists():
             return {}
@@ -98,7 +108,9 @@ class SettingsStore:
             "SETTINGS FILE WAS CORRUPT (%s): set aside as %s; continuing with %s",
             exc, aside.name, source,
         )
-        self._write_file(document)
+        # On a full disk keep serving from memory; the next successful write repairs it.
+        with contextlib.suppress(SettingsWriteError):
+            self._write_file(document)
         return document
 
     def _migrate(self, legacy: dict[str, Any]) -> dict[str, Any]:
@@ -216,32 +228,32 @@ class SettingsStore:
 
     def _write_file(self, document: Mapping[str, Any]) -> None:
         data = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
-        directory = self.path.parent
-        if self.path.exists():
-            try:
-                self._parse(self.path)
-            except (OSError, ValueError):
-                pass  # never let a bad file replace the last good copy
-            else:
-                self._atomic_write(
-                    self.path.with_name(self.path.name + ".bak"), self.path.read_bytes()
-                )
-        self._atomic_write(self.path, data)
-        dir_fd = os.open(directory, os.O_RDONLY)
         try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            self._atomic_write(self.path.with_name(self.path.name + ".bak"), data)
+            self._atomic_write(self.path, data)
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as error:
+            log.error("settings could not be saved: %s", error)
+            raise SettingsWriteError(error) from error
 
     @staticmethod
     def _atomic_write(target: Path, data: bytes) -> None:
         temp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
         try:
-            os.write(fd, data)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             os.fsync(fd)
-        finally:
+        except OSError:
             os.close(fd)
+            temp.unlink(missing_ok=True)
+            raise
+        os.close(fd)
         os.replace(temp, target)
 
 

@@ -109,7 +109,7 @@ def seccam_make_app(seccam_data_dir: Path) -> Callable[..., Quart]:
 async def seccam_app(
     request: pytest.FixtureRequest, seccam_make_app: Callable[..., Quart]
 ) -> AsyncIterator[Quart]:
-    """A started app (inside ``test_app()``), with the plugins of ``@pytest.mark.seccam_plugins``."""
+    """A started app (inside ``test_app()``) with ``@pytest.mark.seccam_plugins`` plugins."""
     marker = request.node.get_closest_marker("seccam_plugins")
     plugins = marker.args if marker else ()
     app = seccam_make_app(*plugins)
@@ -125,7 +125,7 @@ class TokenTestClient:
         self._client = app.test_client()
         self.seccam = seccam
 
-    async def request(self, method: str, path: str, *, token: str | None | bool = True,
+    async def request(self, method: str, path: str, *, token: str | bool | None = True,
                       **kwargs: Any) -> Any:
         headers = dict(kwargs.pop("headers", {}) or {})
         if token is True:
@@ -274,11 +274,10 @@ class LiveServer:
 
     def _run(self) -> None:
         from hypercorn.asyncio import serve
-        from hypercorn.config import Config as HypercornConfig
 
-        config = HypercornConfig()
-        config.bind = [f"{self.host}:{self.port}"]
-        config.include_server_header = False
+        from seccam_core.server import hypercorn_config
+
+        config = hypercorn_config(self.host, self.port)
         config.graceful_timeout = 2
 
         @self.app.before_serving
@@ -288,14 +287,14 @@ class LiveServer:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-            await serve(self.app, config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
+            await serve(self.app, config, shutdown_trigger=self._stop.wait)
 
         try:
             asyncio.run(main())
         except BaseException as exc:
             self._error = exc
 
-    def client(self, token: str | None | bool = True, **kwargs: Any) -> httpx.Client:
+    def client(self, token: str | bool | None = True, **kwargs: Any) -> httpx.Client:
         """An ``httpx.Client`` on the server, sending the token unless ``token=None``."""
         headers = dict(kwargs.pop("headers", {}))
         if token is True:

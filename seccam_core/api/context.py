@@ -8,7 +8,7 @@ from seccam_core.runtime import Seccam
 
 
 def current_seccam() -> Seccam:
-    return current_app.extensions["seccam"]  # type: ignore[no-any-return]
+    return current_app.extensions["seccam"]
 
 
 def request_token() -> str | None:

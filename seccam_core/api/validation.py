@@ -63,10 +63,26 @@ async def read_json_object() -> dict[str, Any]:
     return body
 
 
-def _remember(view: Any, kind: str, schema: Mapping[str, Any]) -> None:
+def _remember(view: Any, kind: str, schema: Any) -> None:
     schemas = dict(getattr(view, "seccam_schemas", {}))
     schemas[kind] = schema
     view.seccam_schemas = schemas
+
+
+def responds(
+    status: int, *, schema: Mapping[str, Any] | None = None,
+    content_type: str = "application/json", description: str = "",
+) -> Callable[[F], F]:
+    """Document a response of the view (status, media type, JSON Schema) for OpenAPI."""
+
+    def decorate(view: F) -> F:
+        responses = dict(getattr(view, "seccam_schemas", {}).get("responses", {}))
+        responses[status] = {"schema": schema, "content_type": content_type,
+                             "description": description}
+        _remember(view, "responses", responses)
+        return view
+
+    return decorate
 
 
 def json_body(schema: Mapping[str, Any]) -> Callable[[F], F]:

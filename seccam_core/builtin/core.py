@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Blueprint
 
 from seccam_core import hookimpl
-from seccam_core.api import auth, deploy, events, plugins, settings
+from seccam_core.api import auth, deploy, events, openapi, plugins, settings
 from seccam_core.auth import AUTH_SECTION
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
@@ -40,4 +40,4 @@ def seccam_settings_sections() -> list[SettingsSection]:
 def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
     """The core's endpoints: auth, settings, events, plugins, deploy info."""
     return [auth.blueprint, settings.blueprint, events.blueprint, plugins.blueprint,
-            deploy.blueprint]
+            deploy.blueprint, openapi.blueprint]

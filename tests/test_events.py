@@ -1,0 +1,107 @@
+"""Live events over real HTTP: framing, ids, replay, heartbeats, bounded queues."""
+
+import asyncio
+
+import httpx
+
+from seccam_core.events import EventBus
+
+
+def publish(server, event_type, data):
+    return server.call(lambda: server.seccam.bus.publish(event_type, data))
+
+
+def test_events_arrive_framed_with_increasing_ids(seccam_live_server):
+    server = seccam_live_server()
+    reader = server.events()
+    for n in range(3):
+        publish(server, "tick", {"n": n})
+    events = [reader.wait_for("tick") for _ in range(3)]
+    assert [e.data["n"] for e in events] == [0, 1, 2]
+    assert events[0].id < events[1].id < events[2].id
+
+
+def test_raw_frame_and_headers(seccam_live_server):
+    server = seccam_live_server(heartbeat_seconds=0.2)
+    with httpx.Client(timeout=5) as client, client.stream(
+        "GET", f"{server.url}/events?token={server.token}"
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["cache-control"] == "no-cache"
+        assert response.headers["x-accel-buffering"] == "no"
+        lines = response.iter_lines()
+        assert next(lines) == ": heartbeat"
+        event = publish(server, "door", {"open": True})
+        seen = []
+        for line in lines:
+            seen.append(line)
+            if line.startswith("data:"):
+                break
+        assert seen[-3:] == [f"id: {event.id}", "event: door", 'data: {"open":true}']
+
+
+def test_heartbeat_after_silence(seccam_live_server):
+    server = seccam_live_server(heartbeat_seconds=0.2)
+    with httpx.Client(timeout=5) as client, client.stream(
+        "GET", f"{server.url}/events", headers={"Authorization": f"Bearer {server.token}"}
+    ) as response:
+        lines = response.iter_lines()
+        comments = [line for line in (next(lines) for _ in range(4)) if line == ": heartbeat"]
+        assert len(comments) >= 2
+
+
+def test_reconnect_with_last_event_id_replays_what_was_missed(seccam_live_server):
+    server = seccam_live_server()
+    first = publish(server, "tick", {"n": 1})
+    publish(server, "tick", {"n": 2})
+    publish(server, "tick", {"n": 3})
+    reader = server.events(last_event_id=first.id)
+    assert [reader.wait_for("tick").data["n"] for _ in range(2)] == [2, 3]
+
+
+def test_regenerating_the_token_closes_open_streams(seccam_live_server):
+    server = seccam_live_server()
+    reader = server.events()
+    server.client().post("/auth/regenerate")
+    while True:  # drain whatever was queued; the stream must end
+        event = reader.next(timeout=5)
+        if event is None:
+            break
+
+
+def test_stream_cap_answers_503(seccam_live_server):
+    server = seccam_live_server(max_sse_streams=1)
+    server.events()
+    response = server.client().get("/events")
+    assert response.status_code == 503
+    assert "too many" in response.json()["error"]
+
+
+async def test_a_stalled_subscriber_is_dropped_and_others_get_everything():
+    bus = EventBus(queue_size=8)
+    bus.bind_loop(asyncio.get_running_loop())
+    stalled = bus.subscribe()
+    healthy = bus.subscribe()
+    received = []
+    for n in range(50):
+        bus.publish("tick", {"n": n})
+        received.append(await healthy.next_frame(1))
+    assert stalled.closed and "too slow" in stalled.close_reason
+    assert await stalled.next_frame(1) is None
+    assert len(received) == 50 and b'"n":49' in received[-1]
+    assert bus.subscriber_count == 1
+
+
+async def test_publish_from_another_thread():
+    bus = EventBus()
+    bus.bind_loop(asyncio.get_running_loop())
+    subscription = bus.subscribe()
+    await asyncio.to_thread(bus.publish_threadsafe, "edge", {"pin": 22})
+    frame = await subscription.next_frame(2)
+    assert b"event: edge" in frame and b'"pin":22' in frame
+
+
+def test_ids_keep_growing_across_restarts():
+    first = EventBus().publish("x", {})
+    second = EventBus().publish("x", {})
+    assert second.id >= first.id
