@@ -111,8 +111,10 @@ def test_a_folder_that_is_not_a_checkout(seccam_live_server, seccam_data_dir, tm
 
     response = server.client().get("/system/update/check")
 
-    assert response.status_code == 503
-    assert "not a git checkout" in response.json()["error"]
+    assert response.status_code == 200
+    assert response.json() == {
+        "available": False,
+        "error": f"{tmp_path} is not a git checkout: updates are not checked"}
 
 
 def test_a_remote_that_is_gone_is_a_clear_error(repos, seccam_live_server, seccam_data_dir,
@@ -123,5 +125,7 @@ def test_a_remote_that_is_gone_is_a_clear_error(repos, seccam_live_server, secca
 
     response = server.client().get("/system/update/check")
 
-    assert response.status_code == 502
+    assert response.status_code == 200
+    assert response.json()["available"] is False
     assert response.json()["error"].startswith("git fetch failed:")
+    assert "gone.git" in response.json()["error"]

@@ -57,10 +57,15 @@ async def get_system_stats() -> dict:
 
 
 @blueprint.get("/system_alert_state")
-@blueprint.get("/system/alert")
 async def get_alert_state() -> dict:
     """The health alert levels: ``{overall, alerts: {metric: level}, values}``."""
     return dict(health_of(current_seccam()).sampler.state)
+
+
+@blueprint.get("/system/alert")
+async def get_alert_state_short() -> dict:
+    """The health alert levels (the seed's summary-table spelling of ``/system_alert_state``)."""
+    return await get_alert_state()
 
 
 def _schedule(seccam: Seccam, field: str, delay: float, action: str) -> None:

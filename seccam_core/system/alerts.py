@@ -9,7 +9,6 @@ is the baseline: it is published only if a metric already warns or is critical t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -134,8 +133,8 @@ class AlertSampler:
 
     async def stop(self) -> None:
         """Stop the background task."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            # wait() neither raises the task's cancellation nor swallows our own.
+            await asyncio.wait([task])

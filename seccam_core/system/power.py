@@ -7,7 +7,6 @@ shell, in their own session (so the command outlives this process if it stops us
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -46,7 +45,8 @@ class PowerControl:
             log.error("%s: cannot run %s: %s", label, argv[0], exc)
             return None
         try:
-            _, stderr = await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT)
+            async with asyncio.timeout(COMMAND_TIMEOUT):
+                _, stderr = await process.communicate()
         except TimeoutError:
             log.error("%s: %s still runs after %ss; left alone", label, argv[0], COMMAND_TIMEOUT)
             return None
@@ -57,8 +57,8 @@ class PowerControl:
 
     async def cancel_pending(self) -> None:
         """Cancel commands still waiting for their delay (the server is stopping)."""
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if tasks:
+            await asyncio.wait(tasks)

@@ -3,7 +3,10 @@
 The answer has the seed's shape (``available``, ``branch``, ``local_commit``,
 ``remote_commit``, ``commits_behind``, ``summary``). The fetch has 20 seconds; when
 it runs out the answer is ``{"available": false, "error": "Timed out - check internet
-connection"}``. git runs without a shell and without prompting for credentials.
+connection"}``. Anything else that stops the check (git missing, not a checkout, no
+such remote) answers the same way, ``{"available": false, "error": "<why>"}``: the
+dashboard shows the reason, and nothing about it is a server fault. git runs without a
+shell and without prompting for credentials.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from seccam_core.errors import ApiError, Unavailable
-
 FETCH_TIMEOUT_SECONDS = 20.0
 GIT_TIMEOUT_SECONDS = 15.0
 TIMEOUT_MESSAGE = "Timed out - check internet connection"
 SUMMARY_COMMITS = 20
+
+
+class GitMissing(Exception):
+    """git is not installed."""
 
 
 class GitTimeout(Exception):
@@ -35,7 +40,7 @@ class GitFailed(Exception):
 async def _git(repo: Path, *args: str, time_limit: float) -> str:
     git = shutil.which("git")
     if git is None:
-        raise Unavailable("git is not installed")
+        raise GitMissing("git is not installed")
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C"}
     process = await asyncio.create_subprocess_exec(
         git, "-C", str(repo), *args,
@@ -46,7 +51,8 @@ async def _git(repo: Path, *args: str, time_limit: float) -> str:
         start_new_session=True,  # so a timeout kills git's helpers (ssh, http) too
     )
     try:
-        out, err = await asyncio.wait_for(process.communicate(), time_limit)
+        async with asyncio.timeout(time_limit):
+            out, err = await process.communicate()
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
@@ -62,19 +68,18 @@ async def check_for_update(
 ) -> dict[str, Any]:
     """Fetch and compare HEAD with ``origin/<branch>``; the seed's response object."""
     if not (repo / ".git").exists():
-        raise Unavailable(f"{repo} is not a git checkout: updates are not checked")
+        return {"available": False,
+                "error": f"{repo} is not a git checkout: updates are not checked"}
     try:
         await _git(repo, "fetch", "--quiet", "origin", time_limit=fetch_timeout)
     except GitTimeout:
         return {"available": False, "error": TIMEOUT_MESSAGE}
-    except GitFailed as exc:
-        raise ApiError(502, f"git fetch failed: {exc}") from None
+    except (GitMissing, GitFailed) as exc:
+        return {"available": False, "error": f"git fetch failed: {exc}"}
     try:
         return await _compare(repo)
-    except GitTimeout as exc:
-        raise ApiError(504, str(exc)) from None
-    except GitFailed as exc:
-        raise ApiError(500, f"git failed: {exc}") from None
+    except (GitMissing, GitFailed, GitTimeout) as exc:
+        return {"available": False, "error": f"git failed: {exc}"}
 
 
 async def _compare(repo: Path) -> dict[str, Any]:

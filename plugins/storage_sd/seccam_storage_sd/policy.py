@@ -154,8 +154,11 @@ class OldestRecordingsFirst(StoragePolicy):
         assert self._wake is not None
         while True:
             interval = float(seccam.settings.value(SECTION, "check_interval_seconds", 300))
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that arrives as the event is set, and the task would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), interval)
+                async with asyncio.timeout(interval):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.check(seccam)
@@ -167,8 +170,8 @@ class OldestRecordingsFirst(StoragePolicy):
         if self._remove_listener is not None:
             self._remove_listener()
             self._remove_listener = None
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            # wait() neither raises the task's cancellation nor swallows our own.
+            await asyncio.wait([task])
