@@ -56,6 +56,22 @@ def cleanup_response(enabled: bool, outcome: CleanupOutcome | None) -> dict[str,
     return response
 
 
+def forget_in_archive(seccam: Seccam, deleted: list[str]) -> None:
+    """Tell the media archive index (if there is one) about every deleted file.
+
+    The events carry at most ``MAX_LISTED_DELETIONS`` paths; the index must lose none.
+    """
+    forget = getattr(seccam.services.get("archive"), "forget", None)
+    if not callable(forget):
+        return
+    for path in deleted:
+        try:
+            forget(path)
+        except Exception:
+            log.exception("the archive index could not forget %s", path)
+            return
+
+
 class OldestRecordingsFirst(StoragePolicy):
     """Deletes the oldest finished recordings, with their sidecars, above ``max_percent``.
 
@@ -103,6 +119,7 @@ class OldestRecordingsFirst(StoragePolicy):
 
     def _announce(self, seccam: Seccam, outcome: CleanupOutcome) -> None:
         previous, self._last_action = self._last_action, outcome.action
+        forget_in_archive(seccam, outcome.deleted)
         if outcome.action == "cleaned" and outcome.deleted:
             log.warning("storage above %s%%: deleted %d recordings, freed %.1f MB",
                         outcome.threshold, len(outcome.deleted), outcome.freed_bytes / MIB)

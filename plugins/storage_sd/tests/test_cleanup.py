@@ -193,3 +193,30 @@ def test_the_periodic_check_runs_without_a_trigger(seccam_live_server, small_dis
 
     assert cleanup["deleted"] == [str(videos[0])]
     assert os.path.exists(videos[1])
+
+
+def test_a_big_cleanup_is_announced_in_bounded_events(seccam_live_server, small_disk):
+    """The media archive index is another plugin's service; a stand-in with the agreed
+    ``forget(path)`` method records what it is told."""
+    forgotten: list[str] = []
+    server = seccam_live_server(seccam_storage_sd)
+    server.call(lambda: server.seccam.services.__setitem__(
+        "archive", SimpleNamespace(forget=forgotten.append)))
+    _enable(server, 10)
+    events = server.events()
+    videos = [small_disk.recording(minutes=i, size=40_000, with_sidecars=False)
+              for i in range(200)]
+
+    body = server.client().post("/storage/cleanup").json()
+
+    deleted = body["deleted"]
+    assert len(deleted) > 150 and deleted == [str(v) for v in videos[: len(deleted)]]
+    assert forgotten == deleted  # every one, not only those the events list
+    announced = events.wait_for("storage_cleanup").data
+    assert announced["deleted_count"] == len(deleted)
+    assert announced["deleted"] == deleted[:100]
+    per_file = [events.wait_for("archive_updated").data for _ in range(100)]
+    assert [e["path"] for e in per_file] == deleted[:100]
+    summary = events.wait_for("archive_updated").data
+    assert summary == {"path": str(small_disk.root), "type": "deleted",
+                       "count": len(deleted) - 100}
