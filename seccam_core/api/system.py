@@ -88,9 +88,22 @@ async def reboot() -> dict:
     return {"message": "Rebooting..."}
 
 
+def update_repo(seccam: Seccam) -> Path:
+    """``System.update_repo``; else the checkout the code runs from, else the working folder.
+
+    An install with ``pip install .`` runs from site-packages: the systemd unit's
+    ``WorkingDirectory`` (the clone) is then the checkout to look at.
+    """
+    configured = seccam.settings.value(SECTION, "update_repo") or ""
+    if configured:
+        return Path(configured)
+    if (PROJECT_DIR / ".git").exists():
+        return PROJECT_DIR
+    return Path.cwd()
+
+
 @blueprint.get("/system/update/check")
 async def update_check() -> dict:
     """``git fetch`` (20 s), then whether the checkout is behind its remote branch."""
-    configured = current_seccam().settings.value(SECTION, "update_repo") or ""
-    repo = Path(configured) if configured else PROJECT_DIR
+    repo = update_repo(current_seccam())
     return await update.check_for_update(repo, fetch_timeout=update.FETCH_TIMEOUT_SECONDS)
