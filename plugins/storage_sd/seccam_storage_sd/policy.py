@@ -101,7 +101,7 @@ class OldestRecordingsFirst(StoragePolicy):
         async with self._lock:
             folder = media_layout(seccam).recordings_dir
             outcome = await asyncio.to_thread(
-                clean_oldest_first, folder, float(limit["max_percent"]),
+                clean_oldest_first, folder, limit["max_percent"],
                 lambda: protected_stems(seccam),
             )
             self.checks += 1
