@@ -160,9 +160,24 @@ def bench_sampler(vcgencmd: str) -> None:
           f"{per_sample_ms:7.2f} ms/min at 60 s, {per_sample_ms * 12:7.2f} ms/min at 5 s")
 
 
+def bench_system_info() -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="seccam-bench-data-"))
+    server = LiveServer(make_app(data_dir, seccam_storage_sd)).start()
+    try:
+        client = server.client()
+        info = timed(lambda: client.get("/system_info"), repeat=30)
+        stats = timed(lambda: client.get("/system_stats"), repeat=30)
+        print(f"  GET /system_info {info:6.2f} ms, GET /system_stats {stats:6.2f} ms "
+              "(median; no blocking CPU sample)")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     for count in (10_000, 100_000):
         bench_storage(count)
+    print("\nsystem endpoints")
+    bench_system_info()
     print("\nhealth sampler (4 metrics: cpu_temp, throttle, storage, sd_health; Pi-like sysfs)")
     with tempfile.TemporaryDirectory() as sysfs:
         pi_like_sysfs(Path(sysfs))

@@ -32,10 +32,20 @@ async def _system_info(seccam: Seccam) -> dict[str, Any]:
     )
 
 
+_deploy_cache: dict[str, str | None] = {}
+
+
+async def _running_deploy_info() -> dict[str, str | None]:
+    """The branch and commit of the code this process runs: asked once (two git runs)."""
+    if not _deploy_cache:
+        _deploy_cache.update(await deploy_info())
+    return dict(_deploy_cache)
+
+
 async def _system_stats(seccam: Seccam) -> dict[str, Any]:
     result = await _system_info(seccam)
     result.update(await asyncio.to_thread(info.system_stats, health_of(seccam).load))
-    deploy = await deploy_info()
+    deploy = await _running_deploy_info()
     result["platform"].update(deploy)
     result.update(deploy)
     return result
