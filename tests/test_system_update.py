@@ -94,7 +94,7 @@ def test_a_fetch_that_hangs_times_out(repos, seccam_live_server, seccam_data_dir
     threading.Thread(target=lambda: accepted.append(silent.accept()), daemon=True).start()
     git("remote", "set-url", "origin",
         f"http://127.0.0.1:{silent.getsockname()[1]}/repo.git", cwd=checkout)
-    monkeypatch.setattr(update, "FETCH_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(update, "FETCH_TIMEOUT_SECONDS", 3.0)
     server = _serve_from(checkout, seccam_data_dir, seccam_live_server)
 
     response = server.client().get("/system/update/check")
