@@ -42,11 +42,9 @@ def serve_seccam(port: int, data_dir: str) -> None:
 
 def serve_bare(port: int) -> None:
     from hypercorn.asyncio import serve
-    from quart import Quart
+    from quart import Quart, Response
 
     from seccam_core.server import hypercorn_config
-
-    from quart import Response
 
     app = Quart("bare")
     queues: set[asyncio.Queue[bytes]] = set()

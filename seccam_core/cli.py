@@ -35,12 +35,10 @@ def _auth_for(data_dir: str | None) -> AuthService:
 
 def run_server(config: Config, host: str, port: int) -> int:
     """Serve ``config`` until SIGTERM or SIGINT: logging, pin factory, hypercorn."""
-    from hypercorn.asyncio import serve
-
     from seccam_core.app import create_app, seccam_of
     from seccam_core.gpio import choose_pin_factory
     from seccam_core.log_setup import configure_logging
-    from seccam_core.server import hypercorn_config
+    from seccam_core.server import hypercorn_config, serve_bound
 
     app = create_app(config)
     seccam = seccam_of(app)
@@ -53,9 +51,16 @@ def run_server(config: Config, host: str, port: int) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+
+        async def shutdown_trigger() -> None:
+            await stop.wait()
+            # Event streams never end on their own: close them so hypercorn's graceful
+            # shutdown does not wait its full timeout for them.
+            seccam.bus.close_all("server stopping")
+
         print(f"seccam {__version__} serving on http://{host}:{port} "
               f"(data in {config.data_dir})", flush=True)
-        await serve(app, server, shutdown_trigger=stop.wait)
+        await serve_bound(app, server, shutdown_trigger=shutdown_trigger)
 
     try:
         asyncio.run(run())

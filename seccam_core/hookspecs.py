@@ -83,11 +83,13 @@ def seccam_storage_policies() -> list[StoragePolicy]:
 
 
 @hookspec
-def seccam_alert_metrics() -> list[AlertMetric]:
+def seccam_alert_metrics(seccam: Seccam) -> list[AlertMetric]:
     """Declare health metrics with warning and critical levels.
 
     Return a list of :class:`seccam_core.contributions.AlertMetric`. The sampler reads
-    each metric periodically, and publishes ``system_alert`` when a level changes.
+    each metric periodically (in a worker thread), and publishes ``system_alert`` when
+    a level changes. ``seccam`` is there for metrics that depend on the app's settings
+    (the storage metric measures the media folder); take it only if you need it.
     """
 
 

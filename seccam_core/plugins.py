@@ -30,6 +30,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "seccam_core.builtin.core",
     "seccam_core.builtin.sensors",
     "seccam_core.builtin.media",
+    "seccam_core.builtin.health",
 )
 """The core's own features, registered exactly like third-party plugins."""
 

@@ -114,7 +114,9 @@ class Seccam:
         self.storage_policies = unique_by_name(
             await collect("seccam_storage_policies"), "storage policy"
         )
-        self.alert_metrics = unique_by_name(await collect("seccam_alert_metrics"), "alert metric")
+        self.alert_metrics = unique_by_name(
+            await collect("seccam_alert_metrics", seccam=self), "alert metric"
+        )
 
     async def start_actions(self) -> None:
         self.action_runner = ActionRunner(self.bus, self.actions.values(), self)

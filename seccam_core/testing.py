@@ -273,9 +273,7 @@ class LiveServer:
         raise TimeoutError("the live server did not start")
 
     def _run(self) -> None:
-        from hypercorn.asyncio import serve
-
-        from seccam_core.server import hypercorn_config
+        from seccam_core.server import hypercorn_config, serve_bound
 
         config = hypercorn_config(self.host, self.port)
         config.graceful_timeout = 2
@@ -287,7 +285,7 @@ class LiveServer:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-            await serve(self.app, config, shutdown_trigger=self._stop.wait)
+            await serve_bound(self.app, config, shutdown_trigger=self._stop.wait)
 
         try:
             asyncio.run(main())
@@ -329,6 +327,8 @@ class LiveServer:
         for client in self._clients:
             client.close()
         if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            # Open event streams first, or hypercorn waits its graceful timeout for them.
+            self._loop.call_soon_threadsafe(self.seccam.bus.close_all, "server stopping")
             self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(30)

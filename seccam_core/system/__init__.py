@@ -1,0 +1,1 @@
+"""The machine the camera runs on: metrics, alert levels, system info, power, updates."""

@@ -1,0 +1,64 @@
+"""Restart and reboot: answer the request first, run the configured command a moment later.
+
+The commands are argument lists from the ``System`` settings section, run without a
+shell, in their own session (so the command outlives this process if it stops us).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+
+COMMAND_TIMEOUT = 120.0
+
+
+class PowerControl:
+    """Runs a command after a delay, in the background; keeps its tasks until done."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[int | None]] = set()
+
+    def schedule(self, argv: Sequence[str], delay: float, label: str) -> None:
+        """Run ``argv`` after ``delay`` seconds; failures are logged, never raised."""
+        task = asyncio.get_running_loop().create_task(
+            self._run_later(list(argv), delay, label), name=f"seccam-{label}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _run_later(argv: list[str], delay: float, label: str) -> int | None:
+        await asyncio.sleep(delay)
+        log.warning("%s: running %s", label, argv)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            log.error("%s: cannot run %s: %s", label, argv[0], exc)
+            return None
+        try:
+            async with asyncio.timeout(COMMAND_TIMEOUT):
+                _, stderr = await process.communicate()
+        except TimeoutError:
+            log.error("%s: %s still runs after %ss; left alone", label, argv[0], COMMAND_TIMEOUT)
+            return None
+        if process.returncode != 0:
+            log.error("%s: %s exited with %s: %s", label, argv[0], process.returncode,
+                      stderr.decode(errors="replace").strip()[:500])
+        return process.returncode
+
+    async def cancel_pending(self) -> None:
+        """Cancel commands still waiting for their delay (the server is stopping)."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)

@@ -1,0 +1,31 @@
+"""The per-app system health objects, offered to the endpoints as ``seccam.services["health"]``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from seccam_core.system.alerts import AlertSampler
+from seccam_core.system.metrics import CpuLoadMeter
+from seccam_core.system.power import PowerControl
+
+if TYPE_CHECKING:
+    from seccam_core.runtime import Seccam
+
+SERVICE = "health"
+SECTION = "System"
+
+
+@dataclass
+class SystemHealth:
+    """The alert sampler, the CPU load meter and the restart/reboot runner of one app."""
+
+    sampler: AlertSampler
+    load: CpuLoadMeter
+    power: PowerControl
+
+
+def health_of(seccam: Seccam) -> SystemHealth:
+    """The app's :class:`SystemHealth` (set up by the builtin health plugin at startup)."""
+    health: SystemHealth = seccam.services[SERVICE]
+    return health
