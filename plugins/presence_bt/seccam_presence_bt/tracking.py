@@ -21,10 +21,10 @@ SOURCE_NAME = "bluetooth"
 
 
 def iso_time(timestamp: float | None) -> str | None:
-    """``2026-04-01T09:51:07+00:00`` for a wall-clock timestamp, ``None`` for never."""
+    """``2026-04-01T09:51:07.250+00:00`` for a wall-clock timestamp, ``None`` for never."""
     if timestamp is None:
         return None
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass

@@ -56,7 +56,7 @@ def test_any_present_device_means_someone_home():
     assert [(d["address"], d["present"]) for d in snapshot["devices"]] == [
         (PHONE, False), (TABLET, True)]
     assert snapshot["devices"][0]["last_seen"] is None
-    assert snapshot["devices"][1]["last_seen"] == "1970-01-01T00:00:00+00:00"
+    assert snapshot["devices"][1]["last_seen"] == "1970-01-01T00:00:00.000+00:00"
 
 
 def test_tracking_again_keeps_state_and_drops_removed_devices():
