@@ -44,6 +44,8 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
 async def seccam_startup(seccam: Seccam) -> None:
     """Start polling the tracked devices (BlueZ need not be running yet)."""
     source = seccam.presence_sources[SOURCE_NAME]
+    if not isinstance(source, BluetoothPresence):
+        raise TypeError(f"presence source {SOURCE_NAME!r} is not this plugin's")
     monitor = PresenceMonitor(seccam, source, BluezClient())
     await monitor.start()
     seccam.services[SERVICE_NAME] = monitor

@@ -52,7 +52,7 @@ def monitor() -> PresenceMonitor:
     service = current_seccam().services.get(SERVICE_NAME)
     if service is None:
         raise Unavailable("Bluetooth presence is not running (see the server log)")
-    return service  # type: ignore[no-any-return]
+    return service
 
 
 @blueprint.post("/bt/scan")

@@ -53,6 +53,13 @@ class BluezCallError(ApiError):
         self.text = text
 
 
+def signal_subject(message: Message) -> str:
+    """The object a BlueZ signal is about (``InterfacesAdded`` names it in its body)."""
+    if message.member == "InterfacesAdded":
+        return str(message.body[0])
+    return message.path or ""
+
+
 def system_bus_address() -> str:
     return os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or DEFAULT_SYSTEM_BUS
 

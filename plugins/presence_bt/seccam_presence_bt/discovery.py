@@ -17,6 +17,8 @@ from seccam_presence_bt.bluez import (
     BluezCallError,
     BluezClient,
     Device,
+    SignalHandler,
+    signal_subject,
 )
 
 log = logging.getLogger(__name__)
@@ -24,21 +26,20 @@ log = logging.getLogger(__name__)
 _ALREADY_DISCOVERING = "org.bluez.Error.InProgress"
 
 
-def _heard_during_scan(adapter: Adapter, heard: set[str]) -> Any:
+def _heard_during_scan(adapter: Adapter, heard: set[str]) -> SignalHandler:
     """A signal handler that collects the devices BlueZ reports while discovering."""
 
     def handle(message: Message) -> None:
+        path = signal_subject(message)
+        if not path.startswith(adapter.path + "/"):
+            return
         if message.member == "InterfacesAdded":
-            path, interfaces = message.body
-            if DEVICE_IFACE in interfaces and path.startswith(adapter.path + "/"):
-                heard.add(path)
-        elif (
-            message.member == "PropertiesChanged"
-            and message.body[0] == DEVICE_IFACE
-            and "RSSI" in message.body[1]
-            and message.path.startswith(adapter.path + "/")
-        ):
-            heard.add(message.path)
+            announced = DEVICE_IFACE in message.body[1]
+        else:
+            announced = (message.member == "PropertiesChanged"
+                         and message.body[0] == DEVICE_IFACE and "RSSI" in message.body[1])
+        if announced:
+            heard.add(path)
 
     return handle
 

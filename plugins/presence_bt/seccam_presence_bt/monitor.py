@@ -211,6 +211,8 @@ class PresenceMonitor:
         """Discover for ``seconds``; a scan already running is joined, not stacked."""
         if self._scan is None or self._scan.done():
             self._scan = asyncio.create_task(discover(self.client, seconds), name="bt scan")
+            # Every waiter may have gone (clients hung up): the outcome is still collected.
+            self._scan.add_done_callback(lambda task: task.cancelled() or task.exception())
         return await asyncio.shield(self._scan)
 
     async def add(self, address: str, name: str | None) -> tuple[Device, bool]:

@@ -17,6 +17,8 @@ from seccam_presence_bt.bluez import (
     BluezCallError,
     BluezClient,
     Device,
+    SignalHandler,
+    signal_subject,
 )
 
 log = logging.getLogger(__name__)
@@ -62,28 +64,26 @@ async def unpair(client: BluezClient, address: str) -> bool:
     return True
 
 
-def _newly_paired(adapter: Adapter, before: set[str], found: asyncio.Future[str]) -> object:
+def _newly_paired(
+    adapter: Adapter, before: set[str], found: asyncio.Future[str]
+) -> SignalHandler:
+    """A signal handler that resolves ``found`` with the first device that pairs now."""
+
     def handle(message: Message) -> None:
-        if found.done():
+        path = signal_subject(message)
+        if found.done() or path in before or not path.startswith(adapter.path + "/"):
             return
-        if message.member == "PropertiesChanged" and message.body[0] == DEVICE_IFACE:
-            path, changed = message.path, message.body[1]
-            paired = changed.get("Paired")
-            if paired is not None and paired.value and path not in before:
-                found.set_result(path)
-        elif message.member == "InterfacesAdded":
-            path, interfaces = message.body
-            props = interfaces.get(DEVICE_IFACE)
-            paired = props.get("Paired") if props else None
-            if paired is not None and paired.value and path not in before:
-                found.set_result(path)
+        if message.member == "InterfacesAdded":
+            props = message.body[1].get(DEVICE_IFACE) or {}
+        elif message.member == "PropertiesChanged" and message.body[0] == DEVICE_IFACE:
+            props = message.body[1]
+        else:
+            return
+        paired = props.get("Paired")
+        if paired is not None and paired.value:
+            found.set_result(path)
 
-    def under_adapter(message: Message) -> None:
-        path = message.body[0] if message.member == "InterfacesAdded" else message.path
-        if isinstance(path, str) and path.startswith(adapter.path + "/"):
-            handle(message)
-
-    return under_adapter
+    return handle
 
 
 async def _set_adapter(client: BluezClient, adapter: Adapter, **values: Variant) -> None:
@@ -100,7 +100,7 @@ async def wait_for_pairing(client: BluezClient, seconds: float) -> Device | None
     adapter, devices = await client.powered_adapter()
     before = {device.path for device in devices.values() if device.paired}
     found: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    remove_handler = client.on_signal(_newly_paired(adapter, before, found))  # type: ignore[arg-type]
+    remove_handler = client.on_signal(_newly_paired(adapter, before, found))
     whole_seconds = max(1, round(seconds))
     try:
         async with accepting_pairings(client):
