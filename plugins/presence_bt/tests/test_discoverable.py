@@ -9,7 +9,7 @@ import threading
 
 import dbus
 import pytest
-from conftest import PHONE, wait_until
+from conftest import PHONE, TABLET, wait_until
 from seccam_presence_bt.agent import AGENT_PATH
 
 
@@ -76,17 +76,20 @@ def test_a_second_pairing_while_one_waits_is_refused(bluez, start_server):
     bluez.add_device(PHONE, "Phone")
     server = start_server()
     client = server.client()
-    thread, result = discoverable_in_background(client, timeout=3)
+    thread, result = discoverable_in_background(client, timeout=30)
     wait_until(lambda: bluez.adapter()["Discoverable"], what="adapter discoverable")
 
     second = client.post("/bt/discoverable", json={"timeout": 5})
     add = client.post("/devices/bt/add", json={"address": PHONE})
+    bluez.add_device(TABLET, "Tablet")  # ends the first window
+    bluez.pair_device(TABLET)
     thread.join(30)
 
     assert second.status_code == 409
     assert add.status_code == 409
     assert "pairing" in second.json()["error"]
-    assert result["r"].status_code == 408
+    assert result["r"].json() == {"device": {"address": TABLET, "name": "Tablet"}}
+    assert client.get("/devices/status").json() == {"bt": {TABLET: True}}
 
 
 def test_timeout_is_validated(bluez, start_server):

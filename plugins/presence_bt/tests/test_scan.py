@@ -34,7 +34,7 @@ def test_scan_reports_a_device_that_appears_while_scanning(bluez, start_server):
     client = start_server().client()
     result = {}
     scanning = threading.Thread(
-        target=lambda: result.update(r=client.post("/bluetooth/scan", json={"duration": 2})))
+        target=lambda: result.update(r=client.post("/bluetooth/scan", json={"duration": 4})))
     scanning.start()
     wait_until(lambda: bluez.adapter()["Discovering"], what="discovery started")
     bluez.add_device(PHONE, "Late phone")
@@ -48,7 +48,7 @@ def test_concurrent_scans_share_one_discovery_and_do_not_block_other_requests(
         bluez, start_server):
     bluez.add_adapter()
     bluez.add_device(PHONE, "Phone")
-    server = start_server(scan_seconds=2)
+    server = start_server(scan_seconds=5)
     results = []
 
     def scan():
