@@ -105,22 +105,31 @@ class PresenceMonitor:
 
     async def poll_once(self) -> None:
         """Look for every tracked device once and apply what was seen."""
-        seen: set[str] = set()
-        if self.source.devices:
-            try:
+        known: dict[str, Device] = {}
+        try:
+            if self.source.devices:
                 adapter, known = await self.client.powered_adapter()
-            except ApiError as exc:
-                self._note_error(exc.message)
-                known = {}
-            else:
-                self._note_error(None)
-                self.adapter = adapter.as_dict()
-            probe_seconds = self.setting("probe_timeout_seconds")
-            for state in self.source.devices:
-                device = known.get(state.address)
-                if device is not None and await within_reach(self.client, device, probe_seconds):
-                    seen.add(state.address)
+            else:  # nothing to look for: report the adapter, leave its power alone
+                adapter = await self.client.adapter()
+        except ApiError as exc:
+            self._note_error(exc.message)
+            self.adapter = None
+        else:
+            self._note_error(None)
+            self.adapter = adapter.as_dict()
+        seen: set[str] = set()
+        for state in self.source.devices:
+            device = known.get(state.address)
+            if device is not None and await self._reachable(device):
+                seen.add(state.address)
         self.apply(seen)
+
+    async def _reachable(self, device: Device) -> bool:
+        try:
+            return await within_reach(self.client, device, self.setting("probe_timeout_seconds"))
+        except ApiError as exc:  # BlueZ went away mid-poll: the device counts as unseen
+            self._note_error(exc.message)
+            return False
 
     def apply(self, seen: set[str]) -> None:
         """Feed one look to the source; publish when anything changed."""

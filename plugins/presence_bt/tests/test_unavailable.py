@@ -49,3 +49,30 @@ def test_removing_while_bluez_is_down_still_stops_tracking(system_bus, start_ser
     assert response.status_code == 200
     assert response.json()["unpaired"] is False
     assert server.client().get("/devices/status").json() == {"bt": {}}
+
+
+def test_status_shows_the_adapter_when_nothing_is_tracked(bluez, start_server):
+    bluez.add_adapter(alias="porch-cam")
+    client = start_server().client()
+    status = wait_until(lambda: client.get("/bt/devices").json()["adapter"] and
+                        client.get("/bt/devices").json(), what="a poll reading the adapter")
+    assert status["adapter"]["id"] == "hci0"
+    assert status["adapter"]["name"] == "porch-cam"
+    assert status["error"] is None
+    assert status["devices"] == [] and status["someone_home"] is False
+
+
+def test_bluez_stopping_while_someone_is_home_arms_after_the_away_delay(bluez, start_server):
+    bluez.add_adapter()
+    bluez.add_device(PHONE, "Phone")
+    server = start_server(away_after_seconds=1)
+    events = server.events()
+    client = server.client()
+    assert client.post("/devices/bt/add", json={"address": PHONE}).status_code == 200
+    events.wait_for("presence_state", lambda d: d["someone_home"])
+
+    bluez.spawned.terminate()  # bluetoothd stops
+
+    events.wait_for("presence_state", lambda d: not d["someone_home"], timeout=15)
+    assert server.call(server.seccam.someone_home) is False
+    assert "not running" in client.get("/bt/devices").json()["error"]
