@@ -82,8 +82,9 @@ async def discoverable(body: dict[str, Any]) -> dict[str, Any]:
 @json_body(ADD_BODY)
 async def add_device(body: dict[str, Any]) -> dict[str, Any]:
     """Pair with a device, trust it and track it for presence."""
-    device, added = await monitor().add(body["address"], body.get("name"))
-    state = monitor().source.get(device.address)
+    presence = monitor()
+    device, added = await presence.add(body["address"], body.get("name"))
+    state = presence.source.get(device.address)
     return {
         "message": "Device added" if added else "Device already tracked",
         "device": state.as_dict() if state else device.summary(),

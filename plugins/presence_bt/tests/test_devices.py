@@ -2,6 +2,7 @@
 
 import json
 
+import seccam_presence_bt
 from conftest import PHONE, TABLET, wait_until
 
 
@@ -182,3 +183,23 @@ def test_devices_added_through_settings_are_tracked(bluez, start_server):
     assert response.status_code == 200
     wait_until(lambda: client.get("/devices/status").json() == {"bt": {PHONE: True}},
                what="the phone seen by a poll")
+
+
+def test_the_original_tracked_devices_are_migrated_and_tracked(bluez, seccam_live_server,
+                                                              seccam_data_dir):
+    """An original flat settings.json: TARGET_BT_ADDRESSES becomes Presence.devices."""
+    bluez.add_adapter()
+    bluez.add_device(PHONE, "Phone")
+    bluez.pair_device(PHONE)
+    original = {"TARGET_BT_ADDRESSES": [{"address": PHONE.lower(), "name": "Old phone"},
+                                        {"address": TABLET}],
+                "TARGET_AP_MAC_ADDRESSES": []}
+    (seccam_data_dir / "settings.json").write_text(json.dumps(original))
+
+    client = seccam_live_server(seccam_presence_bt).client()
+
+    assert client.get("/settings").json()["Presence"]["devices"] == [
+        {"address": PHONE, "name": "Old phone"}, {"address": TABLET, "name": TABLET}]
+    wait_until(lambda: client.get("/devices/status").json() == {"bt": {PHONE: True,
+                                                                       TABLET: False}},
+               what="the migrated phone seen by a poll")
