@@ -28,15 +28,9 @@ from pathlib import Path
 import dbus
 import seccam_presence_bt
 from dbusmock.testcase import BusType, SpawnedMock
+from seccam_presence_bt.testing import private_system_bus
 
 from seccam_core.testing import LiveServer, make_app
-
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>system</type><listen>unix:path={socket}</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/>
-<allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/></policy></busconfig>
-"""
 
 
 def address(i: int) -> str:
@@ -47,21 +41,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--devices", type=int, default=10)
     args = parser.parse_args()
+    with private_system_bus() as bus_address:
+        os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = bus_address
+        mock = SpawnedMock.spawn_with_template("bluez5", stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL)
+        try:
+            run(args.devices, mock)
+        finally:
+            mock.terminate()
+
+
+def run(count: int, mock: SpawnedMock) -> None:
     folder = Path(tempfile.mkdtemp(prefix="seccam-bench-"))
-    (folder / "bus.conf").write_text(BUS_CONFIG.format(socket=folder / "bus.socket"))
-    daemon = subprocess.Popen(
-        ["dbus-daemon", f"--config-file={folder / 'bus.conf'}", "--print-address=1", "--nofork"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = daemon.stdout.readline().strip()
-    mock = SpawnedMock.spawn_with_template("bluez5", stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.DEVNULL)
     server = None
     try:
         bluez = dbus.Interface(mock.obj, "org.bluez.Mock")
         bluez.AddAdapter("hci0", "bench")
         bus = BusType.SYSTEM.get_connection()
-        for i in range(args.devices):
+        for i in range(count):
             path = bluez.AddDevice("hci0", address(i), f"Phone {i}")
             bluez.PairDevice("hci0", address(i))
             if i % 2:
@@ -71,7 +68,7 @@ def main() -> None:
                                "name='org.bluez.Error.Failed')")
         data = folder / "data"
         data.mkdir()
-        devices = [{"address": address(i), "name": f"Phone {i}"} for i in range(args.devices)]
+        devices = [{"address": address(i), "name": f"Phone {i}"} for i in range(count)]
         (data / "settings.json").write_text(json.dumps({"Presence": {
             "devices": devices, "poll_interval_seconds": 3600, "scan_seconds": 3}}))
         server = LiveServer(make_app(data, seccam_presence_bt)).start()
@@ -87,7 +84,7 @@ def main() -> None:
             server.call(monitor.poll_once, timeout=120)
             polls.append(time.perf_counter() - started)
         home = sum(d.present for d in source.devices)
-        print(f"poll of {args.devices} devices ({home} answering): "
+        print(f"poll of {count} devices ({home} answering): "
               f"median {statistics.median(polls) * 1000:.1f} ms, max {max(polls) * 1000:.1f} ms")
 
         client = server.client()
@@ -105,9 +102,6 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
-        mock.terminate()
-        daemon.terminate()
-        daemon.wait(10)
         shutil.rmtree(folder, ignore_errors=True)
 
 
