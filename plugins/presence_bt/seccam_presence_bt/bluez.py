@@ -158,10 +158,8 @@ class BluezClient:
                 return self._bus
             address = system_bus_address()
             try:
-                bus = await asyncio.wait_for(
-                    MessageBus(bus_address=address, bus_type=BusType.SYSTEM).connect(),
-                    CALL_TIMEOUT,
-                )
+                async with asyncio.timeout(CALL_TIMEOUT):
+                    bus = await MessageBus(bus_address=address, bus_type=BusType.SYSTEM).connect()
             except Exception as exc:
                 raise BluezUnavailable(
                     f"the system D-Bus is not reachable ({address}): {exc or type(exc).__name__}"
@@ -238,7 +236,8 @@ class BluezClient:
             signature=signature, body=list(body),
         )
         try:
-            reply = await asyncio.wait_for(bus.call(message), reply_within)
+            async with asyncio.timeout(reply_within):
+                reply = await bus.call(message)
         except TimeoutError:
             raise BluezCallError(
                 "org.freedesktop.DBus.Error.NoReply",

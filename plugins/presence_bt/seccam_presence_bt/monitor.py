@@ -72,11 +72,11 @@ class PresenceMonitor:
     async def stop(self) -> None:
         if self._remove_listener is not None:
             self._remove_listener()
-        for task in (self._poller, self._scan):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        tasks = [task for task in (self._poller, self._scan) if task is not None]
+        for task in tasks:
+            task.cancel()
+        # gather: their CancelledError is a result, a cancellation of stop() itself is not.
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.client.close()
 
     def _on_event(self, event: Event) -> None:
@@ -94,14 +94,20 @@ class PresenceMonitor:
 
     async def _poll_loop(self) -> None:
         self.client.adapter_name = self.setting("adapter") or ""
+        me = asyncio.current_task()
         while True:
             try:
                 await self.poll_once()
             except Exception:
                 log.exception("presence poll failed")
+            if me is not None and me.cancelling():
+                # A library swallowed our cancellation (a connect failing just as the
+                # loop shut down): stop anyway, or asyncio.run() would wait forever.
+                raise asyncio.CancelledError
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.setting("poll_interval_seconds"))
+                async with asyncio.timeout(self.setting("poll_interval_seconds")):
+                    await self._wake.wait()
 
     async def poll_once(self) -> None:
         """Look for every tracked device once and apply what was seen."""

@@ -110,7 +110,8 @@ async def wait_for_pairing(client: BluezClient, seconds: float) -> Device | None
                 DiscoverableTimeout=Variant("u", whole_seconds), Discoverable=Variant("b", True),
             )
             try:
-                path = await asyncio.wait_for(asyncio.shield(found), seconds)
+                async with asyncio.timeout(seconds):
+                    path = await found
             except TimeoutError:
                 return None
             finally:

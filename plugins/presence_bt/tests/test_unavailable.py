@@ -1,5 +1,9 @@
 """No adapter, no BlueZ, no system bus: clear 503 JSON errors, and the server keeps serving."""
 
+import socket
+import subprocess
+import sys
+
 import pytest
 from conftest import PHONE, wait_until
 
@@ -76,3 +80,22 @@ def test_bluez_stopping_while_someone_is_home_arms_after_the_away_delay(bluez, s
     events.wait_for("presence_state", lambda d: not d["someone_home"], timeout=15)
     assert server.call(server.seccam.someone_home) is False
     assert "not running" in client.get("/bt/devices").json()["error"]
+
+
+def test_serve_with_the_plugin_exits_when_it_cannot_listen(no_system_bus, seccam_data_dir):
+    """The poller must end when the server gives up at start (port taken), or
+    ``seccam serve`` never exits: a failed D-Bus connect once swallowed the cancellation."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "seccam_core.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--data-dir", str(seccam_data_dir)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+    assert "presence_bt" in subprocess.run(
+        [sys.executable, "-m", "seccam_core.cli", "plugins"], capture_output=True, text=True,
+        check=True).stdout
+    assert result.returncode == 1
+    assert "cannot serve" in result.stderr
