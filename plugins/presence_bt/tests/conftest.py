@@ -19,6 +19,8 @@ FAST_PRESENCE = {
     "probe_timeout_seconds": 2,
     "scan_seconds": 0.5,
 }
+# These tests need no camera: leave the builtin media plugin (and its ffmpeg) out.
+NO_CAMERA = frozenset({"builtin.media"})
 PHONE = "AA:BB:CC:DD:EE:01"
 TABLET = "AA:BB:CC:DD:EE:02"
 
@@ -52,6 +54,6 @@ def start_server(seccam_live_server: Any, presence_settings: Callable[..., None]
 
     def start(**presence: Any) -> Any:
         presence_settings(**presence)
-        return seccam_live_server(seccam_presence_bt)
+        return seccam_live_server(seccam_presence_bt, disabled_plugins=NO_CAMERA)
 
     return start

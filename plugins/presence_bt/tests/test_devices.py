@@ -3,7 +3,7 @@
 import json
 
 import seccam_presence_bt
-from conftest import PHONE, TABLET, wait_until
+from conftest import NO_CAMERA, PHONE, TABLET, wait_until
 
 
 def stored_devices(server):
@@ -196,7 +196,7 @@ def test_the_original_tracked_devices_are_migrated_and_tracked(bluez, seccam_liv
                 "TARGET_AP_MAC_ADDRESSES": []}
     (seccam_data_dir / "settings.json").write_text(json.dumps(original))
 
-    client = seccam_live_server(seccam_presence_bt).client()
+    client = seccam_live_server(seccam_presence_bt, disabled_plugins=NO_CAMERA).client()
 
     assert client.get("/settings").json()["Presence"]["devices"] == [
         {"address": PHONE, "name": "Old phone"}, {"address": TABLET, "name": TABLET}]
