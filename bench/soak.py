@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -56,6 +57,10 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
+        settings = self.data_dir / "settings.json"
+        if not settings.exists():
+            # The benchmark never touches this machine's firewall.
+            settings.write_text(json.dumps({"CaptivePortal": {"enabled": False}}))
         self.process = subprocess.Popen(
             [self.python, "-m", "seccam_core.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--data-dir", str(self.data_dir)],
