@@ -254,12 +254,12 @@ def run_faults(data_dir: Path, python: str) -> None:
     cameras = [c for c in proc.children(recursive=True) if "ffmpeg" in c.name()]
     for camera in cameras:
         camera.kill()
-    took = wait_until(lambda: any(
-        "ffmpeg" in c.name() and c.pid not in {x.pid for x in cameras}
-        for c in proc.children(recursive=True)))
+    took = wait_until(lambda: httpx.get(
+        server.url + "/camera/status", headers=headers, timeout=10).json()["state"] == "running"
+        and all(not c.is_running() for c in cameras))
     snapshot = httpx.post(server.url + "/snapshot", headers=headers, timeout=60)
-    print(f"camera killed ({len(cameras)} ffmpeg): capture restarted in {took:.1f} s, "
-          f"snapshot afterwards {snapshot.status_code}")
+    print(f"camera killed ({len(cameras)} ffmpeg): running again after {took:.1f} s, "
+          f"snapshot afterwards {snapshot.status_code} {snapshot.text[:200]}")
 
     # 2. the disk fills up
     filler = data_dir / "filler"
