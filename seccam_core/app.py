@@ -12,16 +12,16 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from quart import Blueprint, Quart, Response, jsonify, request
+from quart import Blueprint, Quart, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from seccam_core.api.context import request_token
 from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, PluginError
+from seccam_core.log_setup import log_access
 from seccam_core.runtime import Config, Seccam
 
 log = logging.getLogger(__name__)
-access_log = logging.getLogger("seccam.access")
 
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -147,8 +147,6 @@ def _allowed_origin(seccam: Seccam, origin: str) -> bool:
 
 
 async def _guard() -> Response | None:
-    from quart import current_app
-
     seccam = seccam_of(current_app)
     origin = request.headers.get("Origin")
     if origin and request.method not in SAFE_METHODS and not _allowed_origin(seccam, origin):
@@ -163,8 +161,6 @@ async def _guard() -> Response | None:
 
 
 async def _finish_response(response: Response) -> Response:
-    from quart import current_app
-
     seccam = seccam_of(current_app)
     headers = response.headers
     origin = request.headers.get("Origin")
@@ -180,10 +176,7 @@ async def _finish_response(response: Response) -> Response:
     headers.setdefault("Cache-Control", "no-store")
     status = response.status_code
     # Only the path is logged: the query string may carry ?token=.
-    access_log.log(
-        logging.WARNING if status >= 400 else logging.INFO,
-        "%s %s %s %s", request.method, request.path, status, request.remote_addr,
-    )
+    log_access(request.method, request.path, status, request.remote_addr)
     return response
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import queue
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 LOG_FORMAT = "%(asctime)s [%(levelname)s] %(name)s: %(message)s"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -42,6 +44,44 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+ACCESS_LOGGER = "seccam.access"
+_access_queue: queue.SimpleQueue[Any] | None = None
+
+
+def log_access(method: str, path: str, status: int, client: str | None) -> None:
+    """Log one request: ``GET /path 200 127.0.0.1`` (INFO, WARNING from status 400).
+
+    With :func:`configure_logging` in force the request only puts a tuple on the
+    logging queue; the listener thread makes the record. Otherwise it logs normally.
+    """
+    level = logging.WARNING if status >= 400 else logging.INFO
+    if _access_queue is not None:
+        _access_queue.put((time.time(), level, method, path, status, client))
+    else:
+        logging.getLogger(ACCESS_LOGGER).log(level, "%s %s %s %s", method, path, status, client)
+
+
+class _Listener(logging.handlers.QueueListener):
+    """Turns the request path's plain tuples into log records, in the listener thread."""
+
+    def prepare(self, record: Any) -> logging.LogRecord:
+        if isinstance(record, tuple):
+            created, level, method, path, status, client = record
+            made = logging.makeLogRecord({
+                "name": ACCESS_LOGGER, "levelno": level, "levelname": logging.getLevelName(level),
+                "msg": "%s %s %s %s", "args": (method, path, status, client),
+            })
+            made.created = created
+            made.msecs = (created - int(created)) * 1000
+            return made
+        return super().prepare(record)
+
+    def stop(self) -> None:
+        global _access_queue
+        _access_queue = None
+        super().stop()
+
+
 def api_log_path(data_dir: Path) -> Path:
     return data_dir / "logs" / "api" / API_LOG_NAME
 
@@ -63,7 +103,7 @@ def configure_logging(
         handler.setFormatter(formatter)
         handler.addFilter(redact)
     console.setLevel(logging.WARNING)
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    records: queue.SimpleQueue[Any] = queue.SimpleQueue()
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)
@@ -71,8 +111,8 @@ def configure_logging(
     root.setLevel(level)
     for noisy in ("hypercorn.access", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    listener = logging.handlers.QueueListener(
-        records, file_handler, console, respect_handler_level=True
-    )
+    listener = _Listener(records, file_handler, console, respect_handler_level=True)
     listener.start()
+    global _access_queue
+    _access_queue = records
     return listener

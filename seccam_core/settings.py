@@ -69,6 +69,7 @@ class SettingsStore:
         self._sections: dict[str, SettingsSection] = {}
         self._validators: dict[str, jsonschema.Draft202012Validator] = {}
         self._document: dict[str, Any] = self._load()
+        self._public: dict[str, Any] | None = None
 
     # --- loading -------------------------------------------------------------------
 
@@ -146,6 +147,7 @@ class SettingsStore:
                 )
                 merged = copy.deepcopy(dict(section.defaults))
             self._document[section.name] = merged
+            self._public = None
 
     @property
     def sections(self) -> Mapping[str, SettingsSection]:
@@ -163,16 +165,22 @@ class SettingsStore:
         return self._document.get(name, {}).get(key, default)
 
     def public_document(self) -> dict[str, Any]:
-        """Every registered section with its secret fields removed."""
+        """Every registered section with its secret fields removed.
+
+        A snapshot shared by every caller until the next change (``GET /settings`` is
+        polled): treat it as read-only and copy it before changing anything in it.
+        """
         with self._lock:
-            return {
-                name: {
-                    key: copy.deepcopy(value)
-                    for key, value in self._document.get(name, {}).items()
-                    if key not in section.secret_fields
+            if self._public is None:
+                self._public = {
+                    name: {
+                        key: copy.deepcopy(value)
+                        for key, value in self._document.get(name, {}).items()
+                        if key not in section.secret_fields
+                    }
+                    for name, section in sorted(self._sections.items())
                 }
-                for name, section in sorted(self._sections.items())
-            }
+            return self._public
 
     def secret_values(self) -> list[str]:
         """Current values of every secret field, for redacting logs."""
@@ -224,6 +232,7 @@ class SettingsStore:
             document.update(updated)
             self._write_file(document)
             self._document = document
+            self._public = None
             return changed
 
     def _write_file(self, document: Mapping[str, Any]) -> None:
