@@ -55,7 +55,17 @@ def run_server(config: Config, host: str, port: int) -> int:
             loop.add_signal_handler(sig, stop.set)
         print(f"seccam {__version__} serving on http://{host}:{port} "
               f"(data in {config.data_dir})", flush=True)
-        await serve(app, server, shutdown_trigger=stop.wait)
+        started = asyncio.Event()
+        app.before_serving(started.set)  # runs after seccam's own startup
+        try:
+            await serve(app, server, shutdown_trigger=stop.wait)
+        except OSError:
+            # hypercorn binds after the startup hooks ran and, when that fails, never
+            # runs the shutdown hooks: plugins' startup work (a subprocess being
+            # created) would be cancelled mid-way by asyncio.run, which hangs on 3.11.
+            if started.is_set():
+                await app.shutdown()
+            raise
 
     try:
         asyncio.run(run())
