@@ -143,6 +143,7 @@ def test_nobody_records_while_someone_is_home_and_a_trigger_records_once_they_le
     assert of_type(seen, "recording_request") == []
     assert of_type(seen, "recording_state") == []
     assert recordings(server) == []
+    assert server.http.get("/archive/count").json() == {"count": 0}
     assert server.http.get("/recording_status").json()["recording"] is False
 
     left_at = time.time()
