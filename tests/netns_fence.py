@@ -90,8 +90,9 @@ class NamespaceIsolation:
             reporter = session.config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:
                 reporter.write_line(
-                    f"THE HOST'S NAT TABLE CHANGED: before {self.host_before}, after {after}",
-                    red=True)
+                    "THE HOST'S NAT TABLE CHANGED while this run ran (by this run, or by "
+                    f"another process on the machine): before {self.host_before}, "
+                    f"after {after}", red=True)
 
 
 PLUGIN_NAME = "seccam-netns-fence"
