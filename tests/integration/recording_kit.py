@@ -63,7 +63,10 @@ def events_until(reader: EventReader, event_type: str,
         if remaining <= 0:
             raise TimeoutError(f"no {event_type} within {timeout} s; saw "
                                f"{[(e.type, e.data) for e in seen]}")
-        event = reader.next(remaining)
+        try:
+            event = reader.next(remaining)
+        except queue.Empty:
+            continue
         if event is None:
             raise ConnectionError(f"stream closed while waiting for {event_type}")
         seen.append(event)

@@ -23,6 +23,7 @@ from recording_kit import (
     events_until,
     image_size,
     of_type,
+    wait_until,
 )
 
 from seccam_core.sensor_testing import SwitchablePresence
@@ -192,3 +193,36 @@ def test_the_mock_sensor_over_http_makes_a_real_recording(seccam_data_dir, secca
     video = tmp_path / "downloaded.mp4"
     video.write_bytes(client.get("/stream_video", params={"video_path": entry["path"]}).content)
     assert decode(video)[0] == 0
+
+
+def test_a_trigger_after_the_camera_came_back_records_even_inside_the_hold(
+        seccam_gpio, seccam_data_dir, seccam_live_server):
+    """A trigger while the camera is down records nothing (and says why); once the camera
+    is back, the next trigger must record, even before the first one's hold ran out.
+    The dead camera is an RTSP URL nobody serves (no camera on this machine)."""
+    add_settings(seccam_data_dir, {
+        "Camera": {**FAST_CAMERA, "pre_roll_seconds": 1, "source": "rtsp://127.0.0.1:9/cam"},
+        "Sensor": {"type": "reed_switch", "gpio": DOOR_PIN, "enabled": True,
+                   "hold_seconds": 60, "calibration": {"bounce_time": 0}},
+    })
+    server = seccam_live_server(entry_points=True)
+    pin = seccam_gpio.pin(DOOR_PIN)
+    pin.drive_low()
+    sse, http = server.events(), server.client()
+    wait_until(lambda: http.get("/camera/status").json()["state"] == "restarting", 20,
+               "the camera to fail")
+
+    pin.drive_high()
+    failed = events_until(sse, "recording_state", lambda d: True)[-1].data
+    assert failed["recording"] is False and "cannot record" in failed["error"]
+    pin.drive_low()
+    events_until(sse, "sensor_state", lambda d: not d["triggered"])
+
+    response = http.post("/settings", json={"Camera": {"source": "testpattern"}})
+    assert response.status_code == 200, response.text
+    camera_holds(server, 1)
+    pin.drive_high()  # well inside the 60 s hold of the first trigger
+    started = events_until(sse, "recording_state", lambda d: d["recording"])[-1].data
+    assert started["reason"] == "sensor"
+    assert http.post("/sensor/disable").status_code == 200  # ends the request at once
+    events_until(sse, "archive_updated", lambda d: d["type"] == "recording", timeout=30)
