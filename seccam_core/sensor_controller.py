@@ -253,9 +253,11 @@ class SensorController:
 
     def _on_recording_state(self, data: dict[str, Any]) -> None:
         from_sensor = bool(data.get("recording")) and data.get("reason") == "sensor"
-        if self.recording_from_sensor and not from_sensor and self._requesting:
-            # Our recording ended without us (stopped by hand, crashed): forget the
-            # request, so the next trigger asks for a new recording.
+        could_not_start = data.get("reason") == "sensor" and bool(data.get("error"))
+        ended_without_us = (self.recording_from_sensor or could_not_start) and not from_sensor
+        if ended_without_us and self._requesting:
+            # Our recording ended without us (stopped by hand, crashed) or could not
+            # start (camera down): forget the request, so the next trigger asks again.
             self._requesting = False
             self._cancel_hold()
         self.recording_from_sensor = from_sensor

@@ -149,6 +149,31 @@ def test_a_recording_stopped_by_hand_is_let_go(door):
     assert [r["active"] for r in door.recorder.requests] == [True, True]
 
 
+class CameraDownRecorder(StandInRecorder):
+    """Answers every request as the media recorder does while the camera is down."""
+
+    async def _run(self, event, ctx):
+        self.requests.append(dict(event.data))
+        if event.data.get("active"):
+            ctx.seccam.bus.publish("recording_state", {
+                "recording": False, "reason": "sensor",
+                "error": "cannot record: the camera is restarting"})
+
+
+def test_a_recording_that_could_not_start_is_let_go(seccam_gpio, seccam_live_server):
+    recorder = CameraDownRecorder()
+    server = seccam_live_server(sensor_doubles, recorder, SwitchablePresence())
+    server.recorder, server.pin = recorder, seccam_gpio.pin(DOOR_PIN)
+    server.sse, server.http = server.events(), server.client()
+    configure(server, hold_seconds=600)
+    open_door(server)
+    server.sse.wait_for("recording_state", lambda d: d.get("error"))
+    close_door(server)
+    open_door(server, request={"source": "sensor", "active": True,
+                               "sensor_type": "test_door"})  # asks again, inside the hold
+    assert [r["active"] for r in recorder.requests] == [True, True]
+
+
 def test_a_sensor_that_fails_to_start_is_reported_and_the_server_serves(door):
     body = configure(door, type="test_broken", gpio=6)
     assert "device not found" in body["error"]
