@@ -9,12 +9,12 @@ the phone leaving is mocked: its ``Device1.Connect`` fails as after a page timeo
 
 from __future__ import annotations
 
-import json
 import queue
 import time
 from collections.abc import Callable
 from typing import Any
 
+from recording_kit import add_settings
 from seccam_presence_bt.testing import bluez, system_bus  # noqa: F401 (fixtures)
 
 PHONE = "AA:BB:CC:DD:EE:01"
@@ -47,7 +47,7 @@ def test_a_trigger_while_the_phone_is_home_is_suppressed_and_one_after_it_left_r
         bluez, seccam_live_server, seccam_data_dir):  # noqa: F811 (fixtures)
     bluez.add_adapter()
     bluez.add_device(PHONE, "Anna's phone")
-    (seccam_data_dir / "settings.json").write_text(json.dumps(SETTINGS))
+    add_settings(seccam_data_dir, SETTINGS)  # merged: keeps the captive portal's netns seed
     server = seccam_live_server(entry_points=True)
     client = server.client()
     events = server.events()
