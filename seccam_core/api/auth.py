@@ -7,7 +7,7 @@ import asyncio
 from quart import Blueprint, request
 
 from seccam_core.api.context import current_seccam, request_token
-from seccam_core.api.validation import json_body
+from seccam_core.api.validation import json_body, responds
 from seccam_core.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from seccam_core.errors import ApiError, BadRequest
 
@@ -43,6 +43,7 @@ async def auth_status() -> dict:
     "properties": {"password": PASSWORD},
     "required": ["password"],
 })
+@responds(429, description="too many failed attempts from this address (`Retry-After`)")
 async def auth_validate(body: dict) -> dict:
     """Log in: the password for the API token. Failed attempts are throttled per address."""
     _check_throttle()
@@ -70,6 +71,8 @@ async def auth_regenerate() -> dict:
     "properties": {"current": PASSWORD, "new": PASSWORD},
     "required": ["current", "new"],
 })
+@responds(403, description="the current password is wrong")
+@responds(429, description="too many failed attempts from this address (`Retry-After`)")
 async def auth_set_password(body: dict) -> dict:
     """Change the dashboard password (needs the current one)."""
     new = body["new"]
