@@ -30,6 +30,11 @@ def _check_throttle() -> None:
 
 
 @blueprint.get("/auth/status")
+@responds(200, schema={
+    "type": "object",
+    "properties": {"enabled": {"type": "boolean"}, "valid": {"type": ["boolean", "null"]}},
+    "required": ["enabled", "valid"],
+})
 async def auth_status() -> dict:
     """Whether authentication is on, and (if a token was sent) whether it is valid."""
     auth = current_seccam().auth
@@ -44,6 +49,11 @@ async def auth_status() -> dict:
     "required": ["password"],
 })
 @responds(429, description="too many failed attempts from this address (`Retry-After`)")
+@responds(200, schema={
+    "type": "object",
+    "properties": {"valid": {"type": "boolean"}, "token": {"type": "string"}},
+    "required": ["valid"],
+})
 async def auth_validate(body: dict) -> dict:
     """Log in: the password for the API token. Failed attempts are throttled per address."""
     _check_throttle()
@@ -57,6 +67,8 @@ async def auth_validate(body: dict) -> dict:
 
 
 @blueprint.post("/auth/regenerate")
+@responds(200, schema={"type": "object", "properties": {"token": {"type": "string"}},
+                        "required": ["token"]})
 async def auth_regenerate() -> dict:
     """A new API token; the old one stops working at once and open event streams close."""
     seccam = current_seccam()

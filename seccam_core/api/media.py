@@ -251,6 +251,8 @@ async def archive_list(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/archive/count")
+@responds(200, schema={"type": "object", "properties": {"count": {"type": "integer", "minimum": 0}},
+                        "required": ["count"]})
 async def archive_count() -> Any:
     """How many recordings there are."""
     archive = await media().indexed()
@@ -258,6 +260,8 @@ async def archive_count() -> Any:
 
 
 @blueprint.get("/archive/new_count")
+@responds(200, schema={"type": "object", "properties": {"count": {"type": "integer", "minimum": 0}},
+                        "required": ["count"]})
 async def archive_new_count() -> Any:
     """Recordings, timelapses and snapshots added after ``since`` (0 if since is unusable)."""
     since = parse_since(request.args.get("since"))

@@ -20,6 +20,16 @@ TOGGLE = {
     "required": ["enabled"],
     "additionalProperties": False,
 }
+STATE = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": "boolean", "description": "the saved setting"},
+        "active": {"type": ["boolean", "null"],
+                   "description": "the rule is in the kernel now (null: iptables failed)"},
+        "error": {"type": "string", "description": "why iptables could not be read"},
+    },
+    "required": ["enabled", "active"],
+}
 
 
 def _firewall_error(exc: FirewallError, *, unchanged: bool) -> ApiError:
@@ -30,6 +40,7 @@ def _firewall_error(exc: FirewallError, *, unchanged: bool) -> ApiError:
 
 
 @blueprint.get("/captive-portal")
+@responds(200, schema=STATE)
 async def get_captive_portal() -> dict[str, Any]:
     """``{"enabled", "active"}``: the saved setting, and whether the rule is in the kernel now."""
     portal = portal_of(current_seccam())
@@ -42,6 +53,7 @@ async def get_captive_portal() -> dict[str, Any]:
 
 @blueprint.post("/captive-portal")
 @json_body(TOGGLE)
+@responds(200, schema=STATE)
 @responds(502, description="iptables failed; the setting was not changed")
 @responds(503, description="iptables is not installed")
 async def post_captive_portal(body: dict[str, Any]) -> dict[str, Any]:
