@@ -62,9 +62,11 @@ def _responses(declared: dict[int, dict[str, Any]], secured: bool) -> dict[str, 
     responses: dict[str, Any] = {}
     for status, spec in sorted(declared.items()):
         content_type = spec["content_type"]
-        body_schema = spec["schema"] if spec["schema"] is not None else (
-            {} if content_type == "application/json" else {"type": "string", "format": "binary"}
-        )
+        body_schema = spec["schema"]
+        if body_schema is None and content_type != "application/json":
+            body_schema = {"type": "string", "format": "binary"}
+        elif body_schema is None:
+            body_schema = {"$ref": "#/components/schemas/Error"} if status >= 400 else {}
         responses[str(status)] = {
             "description": spec["description"] or "OK",
             "content": {content_type: {"schema": body_schema}},
@@ -77,6 +79,7 @@ def _responses(declared: dict[int, dict[str, Any]], secured: bool) -> dict[str, 
             "description": "no valid token",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         })
+    responses = dict(sorted(responses.items()))
     responses["default"] = {
         "description": "an error, as JSON naming the problem",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -182,8 +185,41 @@ def render_markdown(spec: dict[str, Any]) -> str:
                         notes = _field_notes(field)
                         lines.append(f"| `{name}` | {kind} | {'yes' if name in required else 'no'}"
                                      f" | {notes} |")
+                lines += _conditional_fields(schema)
+            lines += _response_lines(operation["responses"])
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _conditional_fields(schema: dict[str, Any]) -> list[str]:
+    """``if type is X then calibration is ...``: one table per case (e.g. per sensor type)."""
+    lines = []
+    for case in schema.get("allOf", []):
+        condition = case.get("if", {}).get("properties", {})
+        then = case.get("then", {}).get("properties", {})
+        if len(condition) != 1 or not then:
+            continue
+        (key, match), = condition.items()
+        for field, field_schema in then.items():
+            properties = field_schema.get("properties", {})
+            lines += ["", f"`{field}` when `{key}` is `{match.get('const')}`:"]
+            if not properties:
+                lines += ["", "(no fields)"]
+                continue
+            lines += ["", "| field | type | notes |", "|---|---|---|"]
+            for name, spec in properties.items():
+                lines.append(f"| `{name}` | {spec.get('type', 'any')} | {_field_notes(spec)} |")
+    return lines
+
+
+def _response_lines(responses: dict[str, Any]) -> list[str]:
+    lines = ["", "| status | content | meaning |", "|---|---|---|"]
+    for status, response in responses.items():
+        if status == "default":
+            continue
+        content = ", ".join(f"`{media}`" for media in response.get("content", {}))
+        lines.append(f"| {status} | {content} | {response['description']} |")
+    return lines
 
 
 def _field_notes(field: dict[str, Any]) -> str:

@@ -71,6 +71,32 @@ CONFIGURE_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+
+
+def configure_schema(seccam: Any) -> dict[str, Any]:
+    """``CONFIGURE_SCHEMA`` with each installed type's calibration schema inlined.
+
+    One ``if type is X then calibration is X's schema`` per type: an unknown type still
+    passes the shape check and gets the 400 that lists the installed ones.
+    """
+    types = seccam.sensor_types
+    per_type = [
+        {
+            "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+            "then": {"properties": {"calibration": {
+                **dict(types[name].calibration_schema),
+                "description": f"calibration of the {name} sensor",
+            }}},
+        }
+        for name in sorted(types)
+    ]
+    type_field = {**CONFIGURE_SCHEMA["properties"]["type"],
+                  "description": "Sensor type: " + ", ".join(sorted(types)) + "."}
+    return {**CONFIGURE_SCHEMA,
+            "properties": {**CONFIGURE_SCHEMA["properties"], "type": type_field},
+            **({"allOf": per_type} if per_type else {})}
+
+
 SENSOR_TEST_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"type": {"type": "string", "minLength": 1, "maxLength": 64},

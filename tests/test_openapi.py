@@ -48,3 +48,39 @@ async def test_validated_bodies_are_in_the_spec(seccam_make_app):
     markdown = render_markdown(spec)
     assert "## `POST /auth/set-password`" in markdown
     assert "| `current` | string | yes |" in markdown
+
+
+def _content(spec, path, method, status):
+    return spec["paths"][path][method]["responses"][status]["content"]
+
+
+async def test_non_json_answers_and_contract_errors_are_documented(seccam_make_app):
+    app = seccam_make_app()
+    async with app.test_app():
+        spec = build_openapi(app)
+    assert "video/mp4" in _content(spec, "/stream_video", "get", "206")
+    assert "video/mp4" in _content(spec, "/timelapse/video", "get", "200")
+    assert "image/jpeg" in _content(spec, "/snapshot_image", "get", "200")
+    assert "image/jpeg" in _content(spec, "/sprite/{name}", "get", "200")
+    assert "text/plain" in _content(spec, "/logs/script/{category}/{filename}", "get", "200")
+    assert "text/event-stream" in _content(spec, "/events", "get", "200")
+    failed_snapshot = _content(spec, "/snapshot", "post", "500")["application/json"]
+    assert failed_snapshot["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "429" in spec["paths"]["/auth/validate"]["post"]["responses"]
+
+
+async def test_each_sensor_types_calibration_is_inlined_in_configure(seccam_make_app):
+    import sensor_doubles
+
+    app = seccam_make_app(sensor_doubles)
+    async with app.test_app():
+        spec = build_openapi(app)
+    schema = spec["paths"]["/sensor/configure"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]
+    by_type = {case["if"]["properties"]["type"]["const"]: case["then"]["properties"]
+               for case in schema["allOf"]}
+    door = by_type["test_door"]["calibration"]
+    assert door["properties"] == sensor_doubles.DOOR_SCHEMA["properties"]
+    assert "test_pinless" in by_type
+    markdown = render_markdown(spec)
+    assert "`calibration` when `type` is `test_door`:" in markdown

@@ -7,7 +7,7 @@ import asyncio
 from quart import Blueprint, request
 
 from seccam_core.api.context import current_seccam, request_token
-from seccam_core.api.validation import json_body
+from seccam_core.api.validation import json_body, responds
 from seccam_core.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from seccam_core.errors import ApiError, BadRequest
 
@@ -30,6 +30,11 @@ def _check_throttle() -> None:
 
 
 @blueprint.get("/auth/status")
+@responds(200, schema={
+    "type": "object",
+    "properties": {"enabled": {"type": "boolean"}, "valid": {"type": ["boolean", "null"]}},
+    "required": ["enabled", "valid"],
+})
 async def auth_status() -> dict:
     """Whether authentication is on, and (if a token was sent) whether it is valid."""
     auth = current_seccam().auth
@@ -42,6 +47,12 @@ async def auth_status() -> dict:
     "type": "object",
     "properties": {"password": PASSWORD},
     "required": ["password"],
+})
+@responds(429, description="too many failed attempts from this address (`Retry-After`)")
+@responds(200, schema={
+    "type": "object",
+    "properties": {"valid": {"type": "boolean"}, "token": {"type": "string"}},
+    "required": ["valid"],
 })
 async def auth_validate(body: dict) -> dict:
     """Log in: the password for the API token. Failed attempts are throttled per address."""
@@ -56,6 +67,8 @@ async def auth_validate(body: dict) -> dict:
 
 
 @blueprint.post("/auth/regenerate")
+@responds(200, schema={"type": "object", "properties": {"token": {"type": "string"}},
+                        "required": ["token"]})
 async def auth_regenerate() -> dict:
     """A new API token; the old one stops working at once and open event streams close."""
     seccam = current_seccam()
@@ -70,6 +83,8 @@ async def auth_regenerate() -> dict:
     "properties": {"current": PASSWORD, "new": PASSWORD},
     "required": ["current", "new"],
 })
+@responds(403, description="the current password is wrong")
+@responds(429, description="too many failed attempts from this address (`Retry-After`)")
 async def auth_set_password(body: dict) -> dict:
     """Change the dashboard password (needs the current one)."""
     new = body["new"]

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from quart import Blueprint, Response, request
 
 from seccam_core.api.context import current_seccam
+from seccam_core.api.validation import responds
 from seccam_core.errors import ApiError
 
 blueprint = Blueprint("events", __name__)
@@ -21,6 +22,9 @@ def _last_event_id() -> int | None:
 
 
 @blueprint.get("/events")
+@responds(200, content_type="text/event-stream",
+          description="never ends: `event:`, `id:`, `data:` (JSON) frames and heartbeats")
+@responds(503, description="too many event streams are open (`Retry-After`)")
 async def events() -> Response:
     """Live events (``event:``/``id:``/``data:``); ``Last-Event-ID`` replays what was missed."""
     seccam = current_seccam()

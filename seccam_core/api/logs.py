@@ -15,7 +15,7 @@ from typing import Any
 from quart import Blueprint, Response, jsonify, send_file
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import query_args
+from seccam_core.api.validation import query_args, responds
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import BadRequest, NotFound
 from seccam_core.files import FileArea, resolve_request_path
@@ -148,6 +148,8 @@ def resolve_script_log(logs_dir: Path, category: str, filename: str) -> Path:
 
 # merge_slashes off: "/logs/script//etc/x.log" is a 404, not a redirect to another path.
 @blueprint.get("/logs/script/<category>/<filename>", merge_slashes=False)
+@responds(200, content_type="text/plain", description="the log's text")
+@responds(404, description="no such log")
 async def script_log(category: str, filename: str) -> Response:
     """The raw text of one script log, named as ``/logs/install`` lists it."""
     logs_dir = current_seccam().logs_dir

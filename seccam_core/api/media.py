@@ -16,7 +16,7 @@ from typing import Any
 from quart import Blueprint, Response, jsonify, request, send_file
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import json_body, query_args
+from seccam_core.api.validation import json_body, query_args, responds
 from seccam_core.errors import ApiError, BadRequest, NotFound, Unavailable
 from seccam_core.media.camera import CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError
@@ -93,6 +93,14 @@ async def send_video(path: Path, *, download: bool = False) -> Response:
     return response
 
 
+def video_responses(view: Any) -> Any:
+    """Document a video view: 200 or 206 (Range) as video/mp4, 416, 404."""
+    view = responds(200, content_type="video/mp4", description="the whole video")(view)
+    view = responds(206, content_type="video/mp4", description="the requested Range")(view)
+    view = responds(416, description="the Range is outside the file")(view)
+    return responds(404, description="no such video")(view)
+
+
 async def json_list(items: list[dict[str, Any]]) -> Response:
     """A JSON array response, encoded in a worker thread (a long list must not block)."""
     body = await asyncio.to_thread(json.dumps, items, separators=(",", ":"))
@@ -142,6 +150,9 @@ async def camera_status() -> Any:
 
 
 @blueprint.post("/snapshot")
+@responds(200, schema={"type": "object", "properties": {"path": {"type": "string"}},
+                        "required": ["path"]}, description="the saved snapshot")
+@responds(500, description="the capture failed (the reason is in `error`)")
 async def snapshot() -> Any:
     """Save one JPEG from the live camera; 500 with the reason when that fails."""
     try:
@@ -161,6 +172,8 @@ async def snapshots(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/snapshot_image")
+@responds(200, content_type="image/jpeg", description="the JPEG")
+@responds(404, description="no such image")
 @query_args(PATH_QUERY)
 async def snapshot_image(query: dict[str, Any]) -> Any:
     """The JPEG of one snapshot (cached 24 h)."""
@@ -189,6 +202,8 @@ async def _sidecar(requested: Any, index: int) -> Response:
 
 
 @blueprint.get("/thumbnail")
+@responds(200, content_type="image/jpeg", description="the JPEG")
+@responds(404, description="no such image")
 @query_args(VIDEO_QUERY)
 async def thumbnail(query: dict[str, Any]) -> Any:
     """The JPEG taken when a recording started (cached 24 h)."""
@@ -196,12 +211,16 @@ async def thumbnail(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/thumbnail/<path:name>")
+@responds(200, content_type="image/jpeg", description="the JPEG")
+@responds(404, description="no such image")
 async def thumbnail_by_name(name: str) -> Any:
     """The same, by the recording's file name."""
     return await _sidecar(name, 0)
 
 
 @blueprint.get("/sprite")
+@responds(200, content_type="image/jpeg", description="the JPEG")
+@responds(404, description="no such image")
 @query_args(VIDEO_QUERY)
 async def sprite(query: dict[str, Any]) -> Any:
     """A recording's hover-scrub strip, 10 frames of 160x90 (cached 24 h)."""
@@ -209,6 +228,8 @@ async def sprite(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/sprite/<path:name>")
+@responds(200, content_type="image/jpeg", description="the JPEG")
+@responds(404, description="no such image")
 async def sprite_by_name(name: str) -> Any:
     """The same, by the recording's file name."""
     return await _sidecar(name, 1)
@@ -230,6 +251,8 @@ async def archive_list(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/archive/count")
+@responds(200, schema={"type": "object", "properties": {"count": {"type": "integer", "minimum": 0}},
+                        "required": ["count"]})
 async def archive_count() -> Any:
     """How many recordings there are."""
     archive = await media().indexed()
@@ -237,6 +260,8 @@ async def archive_count() -> Any:
 
 
 @blueprint.get("/archive/new_count")
+@responds(200, schema={"type": "object", "properties": {"count": {"type": "integer", "minimum": 0}},
+                        "required": ["count"]})
 async def archive_new_count() -> Any:
     """Recordings, timelapses and snapshots added after ``since`` (0 if since is unusable)."""
     since = parse_since(request.args.get("since"))
@@ -247,6 +272,7 @@ async def archive_new_count() -> Any:
 
 
 @blueprint.get("/stream_video")
+@video_responses
 @query_args(VIDEO_QUERY)
 async def stream_video(query: dict[str, Any]) -> Any:
     """A recording as video/mp4, with Range support; ``download=1`` as an attachment."""

@@ -10,9 +10,9 @@ from seccam_core.api.context import current_seccam
 from seccam_core.api.validation import json_body
 from seccam_core.errors import BadRequest, Unavailable
 from seccam_core.sensor_config import (
-    CONFIGURE_SCHEMA,
     MAX_GPIO,
     SENSOR_TEST_SCHEMA,
+    configure_schema,
     pin_for,
     section_from_request,
     sensor_type_named,
@@ -44,7 +44,7 @@ async def sensor_types() -> list[dict[str, Any]]:
 
 
 @blueprint.post("/sensor/configure")
-@json_body(CONFIGURE_SCHEMA)
+@json_body(configure_schema)
 async def sensor_configure(body: dict[str, Any]) -> dict[str, Any]:
     """Replace the sensor configuration (validated against the type) and restart it."""
     running = controller()

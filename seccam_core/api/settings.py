@@ -9,7 +9,7 @@ from typing import Any
 from quart import Blueprint, Response
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import read_json_object
+from seccam_core.api.validation import read_json_object, responds
 from seccam_core.auth import SECTION as AUTH_SECTION
 from seccam_core.auth import new_token
 from seccam_core.errors import ApiError, BadRequest
@@ -52,6 +52,8 @@ async def post_settings() -> dict:
 
 
 @blueprint.get("/settings/export")
+@responds(200, schema={"type": "object"},
+          description="an attachment, `seccam-settings.json`")
 async def export_settings() -> Response:
     """The settings document as a file to keep (secrets removed)."""
     document = current_seccam().settings.public_document()
@@ -61,6 +63,7 @@ async def export_settings() -> Response:
 
 
 @blueprint.post("/settings/import")
+@responds(413, description=f"more than {MAX_IMPORT_BYTES // 1024} KiB")
 async def import_settings() -> dict:
     """Restore an exported document. The ``Auth`` section is never imported."""
     from quart import request

@@ -16,8 +16,9 @@ from seccam_core.api.media import (
     required_text,
     send_image,
     send_video,
+    video_responses,
 )
-from seccam_core.api.validation import json_body, query_args
+from seccam_core.api.validation import json_body, query_args, responds
 from seccam_core.media.layout import sidecars
 from seccam_core.media.sections import TIMELAPSE_SCHEMA
 
@@ -79,6 +80,7 @@ async def timelapse_list() -> Any:
 
 
 @blueprint.get("/timelapse/video")
+@video_responses
 @query_args(PATH_QUERY)
 async def timelapse_video(query: dict[str, Any]) -> Any:
     """A timelapse video as video/mp4, with Range support."""
@@ -87,6 +89,8 @@ async def timelapse_video(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/timelapse/thumbnail")
+@responds(200, content_type="image/jpeg", description="the JPEG")
+@responds(404, description="no such image")
 @query_args(PATH_QUERY)
 async def timelapse_thumbnail(query: dict[str, Any]) -> Any:
     """A timelapse video's thumbnail (cached 24 h)."""

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import jsonschema
 from quart import request
 
+from seccam_core.api.context import current_seccam
 from seccam_core.errors import ApiError, BadRequest
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
@@ -85,14 +86,27 @@ def responds(
     return decorate
 
 
-def json_body(schema: Mapping[str, Any]) -> Callable[[F], F]:
-    """Validate the JSON body against ``schema`` and pass it as ``body``."""
+def json_body(
+    schema: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]],
+) -> Callable[[F], F]:
+    """Validate the JSON body against ``schema`` and pass it as ``body``.
+
+    ``schema`` may be a callable of the ``Seccam`` facade, for a schema that depends on
+    the installed plugins (e.g. each sensor type's calibration); it is built per request.
+    """
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             body = await read_json_object()
-            check(schema, body)
+            if callable(schema):
+                built = schema(current_seccam())
+                error = jsonschema.exceptions.best_match(
+                    jsonschema.Draft202012Validator(built).iter_errors(body))
+                if error is not None:
+                    raise BadRequest(validation_message(error))
+            else:
+                check(schema, body)
             return await view(*args, body=body, **kwargs)
 
         _remember(wrapper, "body", schema)

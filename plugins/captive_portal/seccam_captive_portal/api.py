@@ -9,7 +9,7 @@ from quart import Blueprint
 from seccam_captive_portal.firewall import FirewallError, FirewallMissing
 from seccam_captive_portal.portal import portal_of
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import json_body
+from seccam_core.api.validation import json_body, responds
 from seccam_core.errors import ApiError, Unavailable
 
 blueprint = Blueprint("captive_portal", __name__)
@@ -19,6 +19,16 @@ TOGGLE = {
     "properties": {"enabled": {"type": "boolean"}},
     "required": ["enabled"],
     "additionalProperties": False,
+}
+STATE = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": "boolean", "description": "the saved setting"},
+        "active": {"type": ["boolean", "null"],
+                   "description": "the rule is in the kernel now (null: iptables failed)"},
+        "error": {"type": "string", "description": "why iptables could not be read"},
+    },
+    "required": ["enabled", "active"],
 }
 
 
@@ -30,6 +40,7 @@ def _firewall_error(exc: FirewallError, *, unchanged: bool) -> ApiError:
 
 
 @blueprint.get("/captive-portal")
+@responds(200, schema=STATE)
 async def get_captive_portal() -> dict[str, Any]:
     """``{"enabled", "active"}``: the saved setting, and whether the rule is in the kernel now."""
     portal = portal_of(current_seccam())
@@ -42,6 +53,9 @@ async def get_captive_portal() -> dict[str, Any]:
 
 @blueprint.post("/captive-portal")
 @json_body(TOGGLE)
+@responds(200, schema=STATE)
+@responds(502, description="iptables failed; the setting was not changed")
+@responds(503, description="iptables is not installed")
 async def post_captive_portal(body: dict[str, Any]) -> dict[str, Any]:
     """Turn the redirect on or off (``{"enabled": true|false}``), in the kernel and the settings."""
     portal = portal_of(current_seccam())

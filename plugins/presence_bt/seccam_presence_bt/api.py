@@ -7,7 +7,7 @@ from typing import Any
 from quart import Blueprint
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import json_body
+from seccam_core.api.validation import json_body, responds
 from seccam_core.errors import ApiError, Unavailable
 from seccam_presence_bt.addresses import ADDRESS_SCHEMA
 from seccam_presence_bt.monitor import SERVICE_NAME, PresenceMonitor
@@ -58,6 +58,7 @@ def monitor() -> PresenceMonitor:
 @blueprint.post("/bt/scan")
 @blueprint.post("/bluetooth/scan")
 @json_body(SCAN_BODY)
+@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def scan(body: dict[str, Any]) -> dict[str, Any]:
     """Discover nearby Bluetooth devices (about 20 s): address, name, RSSI."""
     presence = monitor()
@@ -68,6 +69,8 @@ async def scan(body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.post("/bt/discoverable")
 @blueprint.post("/bluetooth/discoverable")
 @json_body(DISCOVERABLE_BODY)
+@responds(408, description="no device paired within `timeout` seconds")
+@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def discoverable(body: dict[str, Any]) -> dict[str, Any]:
     """Be discoverable until a phone pairs; pair, trust and track it (408 on time-out)."""
     timeout = body.get("timeout", 90)
@@ -80,6 +83,7 @@ async def discoverable(body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.post("/devices/bt/add")
 @blueprint.post("/bluetooth/pair")
 @json_body(ADD_BODY)
+@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def add_device(body: dict[str, Any]) -> dict[str, Any]:
     """Pair with a device, trust it and track it for presence."""
     presence = monitor()
@@ -93,6 +97,8 @@ async def add_device(body: dict[str, Any]) -> dict[str, Any]:
 
 @blueprint.post("/devices/bt/remove")
 @json_body(REMOVE_BODY)
+@responds(404, description="the address is neither tracked nor paired")
+@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def remove_device(body: dict[str, Any]) -> dict[str, Any]:
     """Unpair a device and stop tracking it."""
     unpaired, tracked = await monitor().remove(body["address"])
@@ -102,6 +108,7 @@ async def remove_device(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.get("/devices/status")
+@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def devices_status() -> dict[str, Any]:
     """Whether each tracked device is home, in the original's shape: ``{"bt": {address: bool}}``."""
     return {"bt": {device.address: device.present for device in monitor().source.devices}}
@@ -109,6 +116,7 @@ async def devices_status() -> dict[str, Any]:
 
 @blueprint.get("/bt/devices")
 @blueprint.get("/bluetooth/devices")
+@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def tracked_devices() -> dict[str, Any]:
     """Tracked devices with present/away and last seen time, the adapter and the last poll."""
     return monitor().status()
