@@ -171,6 +171,8 @@ def test_a_recording_that_could_not_start_is_let_go(seccam_gpio, seccam_live_ser
     close_door(server)
     open_door(server, request={"source": "sensor", "active": True,
                                "sensor_type": "test_door"})  # asks again, inside the hold
+    # The recorder's answer comes after it took the request: await it, then count.
+    server.sse.wait_for("recording_state", lambda d: d.get("error"))
     assert [r["active"] for r in recorder.requests] == [True, True]
 
 
