@@ -99,8 +99,10 @@ def serve(port: int, data_dir: str) -> None:
                 self.pending = None
 
     os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
+    # Edge-to-event delivery only: with the builtin media plugin every edge would also
+    # start a real ffmpeg recording (its cost is bench/media_bench.py's subject).
     app = create_app(Config(data_dir=Path(data_dir), plugins=(seccam_sensor_reed, BenchHook()),
-                            entry_points=False, disabled_plugins=frozenset(),
+                            entry_points=False, disabled_plugins=frozenset({"builtin.media"}),
                             safe_mode=False, max_sse_streams=1000))
     config = HypercornConfig()
     config.bind = [f"127.0.0.1:{port}"]
