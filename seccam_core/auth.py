@@ -35,7 +35,8 @@ AUTH_SECTION = SettingsSection(
     schema={
         "type": "object",
         "properties": {
-            "enabled": {"type": "boolean"},
+            "enabled": {"type": "boolean", "description": "Require the token on every "
+                        "route but /auth/status, /auth/validate and /openapi.json."},
             "token": {"type": "string"},
             "password_hash": {"type": "string"},
         },

@@ -58,11 +58,11 @@ def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _responses(declared: dict[int, dict[str, Any]], secured: bool) -> dict[str, Any]:
+def _responses(declared: dict[int, dict[str, Any]], secured: bool, app: Quart) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, spec in sorted(declared.items()):
         content_type = spec["content_type"]
-        body_schema = spec["schema"]
+        body_schema = _resolve(spec["schema"], app)
         if body_schema is None and content_type != "application/json":
             body_schema = {"type": "string", "format": "binary"}
         elif body_schema is None:
@@ -110,7 +110,7 @@ def build_openapi(app: Quart) -> dict[str, Any]:
                 "tags": [rule.endpoint.split(".", 1)[0]],
                 "parameters": path_parameters + _query_parameters(
                     _resolve(schemas.get("query", {}), app)),
-                "responses": _responses(schemas.get("responses", {}), secured),
+                "responses": _responses(schemas.get("responses", {}), secured, app),
             }
             if description:
                 operation["description"] = description
@@ -173,22 +173,34 @@ def render_markdown(spec: dict[str, Any]) -> str:
                                  f"{'yes' if parameter['required'] else 'no'} |")
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body:
-                schema = body["schema"]
-                required = set(schema.get("required", []))
-                properties = schema.get("properties", {})
-                if properties:
-                    lines += ["", "| body field | type | required | notes |", "|---|---|---|---|"]
-                    for name, field in properties.items():
-                        kind = field.get("type", "any")
-                        if isinstance(kind, list):
-                            kind = " or ".join(kind)
-                        notes = _field_notes(field)
-                        lines.append(f"| `{name}` | {kind} | {'yes' if name in required else 'no'}"
-                                     f" | {notes} |")
-                lines += _conditional_fields(schema)
+                lines += _body_lines(body["schema"])
             lines += _response_lines(operation["responses"])
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _body_lines(schema: dict[str, Any]) -> list[str]:
+    """The body's fields; then the fields of each object field (e.g. settings sections)."""
+    lines = _field_table(schema, "body field")
+    for name, field in schema.get("properties", {}).items():
+        if field.get("properties"):
+            lines += ["", f"`{name}` fields:", *_field_table(field, "field")]
+    return lines + _conditional_fields(schema)
+
+
+def _field_table(schema: dict[str, Any], header: str) -> list[str]:
+    properties = schema.get("properties", {})
+    if not properties:
+        return []
+    required = set(schema.get("required", []))
+    lines = ["", f"| {header} | type | required | notes |", "|---|---|---|---|"]
+    for name, field in properties.items():
+        kind = field.get("type", "any")
+        if isinstance(kind, list):
+            kind = " or ".join(kind)
+        lines.append(f"| `{name}` | {kind} | {'yes' if name in required else 'no'} | "
+                     f"{_field_notes(field)} |")
+    return lines
 
 
 def _conditional_fields(schema: dict[str, Any]) -> list[str]:
@@ -225,7 +237,7 @@ def _response_lines(responses: dict[str, Any]) -> list[str]:
 def _field_notes(field: dict[str, Any]) -> str:
     notes = []
     if "description" in field:
-        notes.append(field["description"])
+        notes.append(str(field["description"]).rstrip("."))
     if "enum" in field:
         notes.append("one of " + ", ".join(f"`{v}`" for v in field["enum"]))
     if "minimum" in field or "maximum" in field:

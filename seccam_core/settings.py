@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +181,49 @@ class SettingsStore:
                     for name, section in sorted(self._sections.items())
                 }
             return self._public
+
+    def document_schema(self, *, partial: bool = False) -> dict[str, Any]:
+        """JSON Schema of :meth:`public_document`: each section's own schema, secrets left out.
+
+        ``partial`` drops the required lists: a document with only some sections and
+        fields, as a settings import takes.
+        """
+        return self._schema_of_sections(hidden=lambda s: s.secret_fields, partial=partial)
+
+    def update_schema(self) -> dict[str, Any]:
+        """JSON Schema of what ``POST /settings`` accepts: any fields of any sections.
+
+        Each field keeps its own schema; fields the API cannot set (secret, internal) are
+        left out. Rules across fields (``required``, ``if``/``then``) are checked on the
+        merged section by :meth:`update`, so they are not part of a partial update.
+        """
+        return self._schema_of_sections(
+            hidden=lambda s: s.secret_fields | s.internal_fields, partial=True)
+
+    def _schema_of_sections(
+        self, hidden: Callable[[SettingsSection], frozenset[str]], partial: bool
+    ) -> dict[str, Any]:
+        properties: dict[str, Any] = {}
+        for name, section in sorted(self._sections.items()):
+            fields = {
+                key: copy.deepcopy(spec)
+                for key, spec in section.schema.get("properties", {}).items()
+                if key not in hidden(section)
+            }
+            schema: dict[str, Any] = {"type": "object", "properties": fields}
+            if section.description:
+                schema["description"] = section.description
+            if "additionalProperties" in section.schema:
+                schema["additionalProperties"] = section.schema["additionalProperties"]
+            if not partial:
+                schema["required"] = sorted(key for key in fields if key in section.defaults)
+            properties[name] = schema
+        document: dict[str, Any] = {
+            "type": "object", "properties": properties, "additionalProperties": False,
+        }
+        if not partial:
+            document["required"] = sorted(properties)
+        return document
 
     def secret_values(self) -> list[str]:
         """Current values of every secret field, for redacting logs."""

@@ -1,10 +1,12 @@
 """The OpenAPI document is built from the real routes, so it cannot drift."""
 
 
+import pytest
 from openapi_spec_validator import validate
 from plugins_for_tests import EveryHookPlugin
 
 from seccam_core.app import route_table
+from seccam_core.app import seccam_of as seccam_of_app
 from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.openapi import build_openapi, openapi_path, render_markdown
 
@@ -84,3 +86,28 @@ async def test_each_sensor_types_calibration_is_inlined_in_configure(seccam_make
     assert "test_pinless" in by_type
     markdown = render_markdown(spec)
     assert "`calibration` when `type` is `test_door`:" in markdown
+
+
+async def test_settings_bodies_are_described_by_the_sections(seccam_make_app):
+    """A client generator sees every section's fields, and none it may not send."""
+    import jsonschema
+
+    app = seccam_make_app()
+    async with app.test_app():
+        spec = build_openapi(app)
+        document = seccam_of_app(app).settings.public_document()
+    read = spec["paths"]["/settings"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    jsonschema.validate(document, read)
+    assert "token" not in read["properties"]["Auth"]["properties"]
+
+    update = spec["paths"]["/settings"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]
+    assert set(update["properties"]) == set(document)
+    assert "restart_command" not in update["properties"]["System"]["properties"]
+    assert update["properties"]["Api"]["properties"]["cors_origins"]["type"] == "array"
+    jsonschema.validate({"Api": {"cors_origins": ["http://a"]}}, update)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"Nope": {}}, update)
+    markdown = render_markdown(spec)
+    assert "| `Camera` | object | no |" in markdown

@@ -199,3 +199,33 @@ def test_sigkill_during_writes_never_leaves_an_unreadable_file(tmp_path):
         store = SettingsStore(path)
         assert store.get("Loop")["n"] == document["Loop"]["n"]
         assert not list(tmp_path.glob("*.tmp-*")), "leftover temp files are cleaned at start"
+
+
+async def test_an_export_imports_back_unchanged(seccam_client):
+    """Backup and restore: the exported file is accepted as it is."""
+    await seccam_client.post("/settings", json={"Api": {"cors_origins": ["http://kept"]}})
+    exported = await (await seccam_client.get("/settings/export")).get_json()
+    await seccam_client.post("/settings", json={"Api": {"cors_origins": []}})
+
+    response = await seccam_client.post("/settings/import", json=exported)
+
+    assert response.status_code == 200, await response.get_data()
+    assert (await response.get_json())["changed"] == ["Api"]
+    assert "ignored" not in await response.get_json()
+    settings = await (await seccam_client.get("/settings")).get_json()
+    assert settings["Api"]["cors_origins"] == ["http://kept"]
+
+
+async def test_an_import_leaves_commands_and_auth_alone_and_says_so(seccam_client):
+    store = seccam_client.seccam.settings
+    command = store.get("System")["restart_command"]
+    exported = await (await seccam_client.get("/settings/export")).get_json()
+    exported["System"]["restart_command"] = ["rm", "-rf", "/"]
+    exported["Auth"]["enabled"] = False
+
+    response = await seccam_client.post("/settings/import", json=exported)
+
+    assert response.status_code == 200
+    assert (await response.get_json())["ignored"] == ["Auth.enabled", "System.restart_command"]
+    assert store.get("System")["restart_command"] == command
+    assert seccam_client.seccam.auth.enabled

@@ -71,16 +71,35 @@ def _remember(view: Any, kind: str, schema: Any) -> None:
 
 
 def responds(
-    status: int, *, schema: Mapping[str, Any] | None = None,
+    status: int, *, schema: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
     content_type: str = "application/json", description: str = "",
 ) -> Callable[[F], F]:
-    """Document a response of the view (status, media type, JSON Schema) for OpenAPI."""
+    """Document a response of the view (status, media type, JSON Schema) for OpenAPI.
+
+    ``schema`` may be a callable of the ``Seccam`` facade, like :func:`json_body`'s.
+    """
 
     def decorate(view: F) -> F:
         responses = dict(getattr(view, "seccam_schemas", {}).get("responses", {}))
         responses[status] = {"schema": schema, "content_type": content_type,
                              "description": description}
         _remember(view, "responses", responses)
+        return view
+
+    return decorate
+
+
+def described_body(
+    schema: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]],
+) -> Callable[[F], F]:
+    """Document the JSON body for OpenAPI when the view validates it itself.
+
+    For bodies whose rules only the owner can check, such as a settings update, which is
+    validated section by section after merging into what is stored.
+    """
+
+    def decorate(view: F) -> F:
+        _remember(view, "body", schema)
         return view
 
     return decorate

@@ -34,8 +34,10 @@ CAMERA_SECTION = SettingsSection(
             },
             "pre_roll_seconds": {"type": "number", "minimum": 0, "maximum": 30,
                                  "description": "Seconds before a trigger every recording holds."},
-            "test_pattern_size": {"type": "string", "pattern": r"^\d{2,4}x\d{2,4}$"},
-            "test_pattern_fps": {"type": "integer", "minimum": 1, "maximum": 30},
+            "test_pattern_size": {"type": "string", "pattern": r"^\d{2,4}x\d{2,4}$",
+                                  "description": "WIDTHxHEIGHT of the test pattern source."},
+            "test_pattern_fps": {"type": "integer", "minimum": 1, "maximum": 30,
+                                 "description": "Frames per second of the test pattern."},
             "max_recording_seconds": {
                 "type": "integer", "minimum": 10, "maximum": 86400,
                 "description": "A recording is stopped after this long, whatever asked for it.",
@@ -56,10 +58,13 @@ CAMERA_SECTION = SettingsSection(
 TIMELAPSE_SCHEMA = {
     "type": "object",
     "properties": {
-        "enabled": {"type": "boolean"},
-        "interval_minutes": {"type": "number", "minimum": 1, "maximum": 60},
-        "fps": {"type": "integer", "minimum": 1, "maximum": 60},
-        "resolution": {"enum": ["original", "640:480", "320:240", "640x480", "320x240"]},
+        "enabled": {"type": "boolean", "description": "Whether frames are captured."},
+        "interval_minutes": {"type": "number", "minimum": 1, "maximum": 60,
+                             "description": "Minutes between two frames."},
+        "fps": {"type": "integer", "minimum": 1, "maximum": 60,
+                "description": "Frames per second of the day's video."},
+        "resolution": {"enum": ["original", "640:480", "320:240", "640x480", "320x240"],
+                       "description": "Size of the frames; original keeps the camera's."},
     },
     "additionalProperties": False,
 }
