@@ -10,6 +10,12 @@ descriptors and ffmpeg processes. It prints the samples, the trend of memory and
 descriptors (least-squares slope per minute over the second half of the run), and
 events lost (gaps in the ids a client saw across its reconnects).
 
+The triggers make a recording every few seconds. As on a camera that has run for
+months, the data folder is a small filesystem (a tmpfs of ``--data-mb``; needs root)
+with auto-delete on, so the archive reaches a steady size: a leak then shows as a
+trend, instead of hiding behind an index and a ``GET /archive`` answer that grow with
+every recording.
+
 Faults: builds a throw-away venv with the core and every plugin (uv), then kills the
 camera's ffmpeg, fills the disk under the data folder (a tmpfs it mounts; needs root),
 corrupts settings.json between two starts, and uninstalls a plugin's package before a
@@ -56,11 +62,12 @@ class Server:
         self.env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> Server:
+    def start(self, settings_document: dict[str, object] | None = None) -> Server:
         settings = self.data_dir / "settings.json"
         if not settings.exists():
             # The benchmark never touches this machine's firewall.
-            settings.write_text(json.dumps({"CaptivePortal": {"enabled": False}}))
+            document = {"CaptivePortal": {"enabled": False}, **(settings_document or {})}
+            settings.write_text(json.dumps(document))
         self.process = subprocess.Popen(
             [self.python, "-m", "seccam_core.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--data-dir", str(self.data_dir)],
@@ -183,9 +190,10 @@ async def soak(server: Server, minutes: float) -> None:
         while time.monotonic() < end:
             samples.append(server.sample())
             s = samples[-1]
+            recordings = (await client.get("/archive/count")).json()["count"]
             print(f"  {len(samples) * SAMPLE_EVERY:>5.0f} s  rss {s['rss_mb']:6.1f} MB  "
                   f"fds {s['fds']:4.0f}  ffmpeg {s['ffmpeg']:.0f}  requests {stats['requests']}"
-                  f"  events {stats['events']}", flush=True)
+                  f"  events {stats['events']}  recordings {recordings}", flush=True)
             await asyncio.sleep(SAMPLE_EVERY)
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -300,16 +308,32 @@ def run_faults(data_dir: Path, python: str) -> None:
     print(f"exit code on SIGTERM: {server.stop()}")
 
 
+@contextlib.contextmanager
+def small_filesystem(size_mb: int):
+    """A tmpfs of ``size_mb`` to hold the data folder (the whole run's recordings)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", scratch],
+                       check=True)
+        try:
+            yield Path(scratch)
+        finally:
+            subprocess.run(["umount", "-l", scratch], check=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--data-mb", type=int, default=48,
+                        help="size of the tmpfs holding the data folder (auto-delete at 50%%)")
     parser.add_argument("--faults", action="store_true")
     args = parser.parse_args()
     if args.faults:
         faults()
         return
-    with tempfile.TemporaryDirectory() as scratch:
-        server = Server(Path(scratch)).start()
+    auto_delete = {"StorageLimit": {"enabled": True, "max_percent": 50,
+                                    "check_interval_seconds": 5}}
+    with small_filesystem(args.data_mb) as data_dir:
+        server = Server(data_dir).start(auto_delete)
         try:
             asyncio.run(soak(server, args.minutes))
         finally:
