@@ -13,6 +13,10 @@ RECORDINGS_DIR_PATTERN = (
     r"|^(?!/)(?!(?:.*/)?\.\.(?:/|$))[^\x00]+$"
     rf"|^(?!/(?:{_SYSTEM_DIRS})(?:/|$))(?!(?:.*/)?\.\.(?:/|$))/[^/\x00]+/[^\x00]*[^/\x00]$"
 )
+# The generated test picture: even sides (H.264's 4:2:0 needs them), at most 1920x1080.
+_EVEN_WIDTH = r"(?:1[68]|[2-9][02468]|[1-9]\d[02468]|1[0-8]\d[02468]|19[01][02468]|1920)"
+_EVEN_HEIGHT = r"(?:1[68]|[2-9][02468]|[1-9]\d[02468]|10[0-7][02468]|1080)"
+TEST_PATTERN_SIZE_PATTERN = rf"^{_EVEN_WIDTH}x{_EVEN_HEIGHT}$"
 
 CAMERA_SECTION = SettingsSection(
     name="Camera",
@@ -34,8 +38,9 @@ CAMERA_SECTION = SettingsSection(
             },
             "pre_roll_seconds": {"type": "number", "minimum": 0, "maximum": 30,
                                  "description": "Seconds before a trigger every recording holds."},
-            "test_pattern_size": {"type": "string", "pattern": r"^\d{2,4}x\d{2,4}$",
-                                  "description": "WIDTHxHEIGHT of the test pattern source."},
+            "test_pattern_size": {"type": "string", "pattern": TEST_PATTERN_SIZE_PATTERN,
+                                  "description": "WIDTHxHEIGHT of the test pattern source: "
+                                  "even numbers, 16x16 to 1920x1080."},
             "test_pattern_fps": {"type": "integer", "minimum": 1, "maximum": 30,
                                  "description": "Frames per second of the test pattern."},
             "max_recording_seconds": {

@@ -13,7 +13,10 @@ this test creates. BlueZ cannot exist here: presence_bt talks to python-dbusmock
 ``bluez5`` template on a private system bus (one adapter, one phone). Bluetooth
 durations are clamped in the fuzzed copy of the spec (scan at most 0.5 s, discoverable
 1 s) and those operations get only valid bodies, so no request waits 120 s;
-the real limits are still what the server enforces.
+the real limits are still what the server enforces. Settings writes are fuzzed with
+every section's schema, except ``Camera.recordings_dir``: an absolute one is a real
+folder on this machine (tests/media check its rules), and a test fails if the run
+leaves anything new in ``/``.
 
 Excluded, because they cannot be fuzzed meaningfully: ``GET /events`` (a stream that
 never ends by design; it has its own tests). ``/auth/regenerate`` and ``Auth``
@@ -62,6 +65,22 @@ def netns() -> Iterator[str]:
         subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True)
 
 
+@pytest.fixture(autouse=True)
+def root_folder_untouched() -> Iterator[None]:
+    """No generated settings may make the server create folders outside its data folder."""
+    before = set(os.listdir(b"/"))
+    yield
+    assert set(os.listdir(b"/")) == before, "the fuzz run created folders in /"
+
+
+def _keep_recordings_in_the_data_folder(spec: dict[str, Any]) -> None:
+    for path in ("/settings", "/settings/import"):
+        body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        # Negative examples of a clamped pattern could still be absolute: leave it out
+        # (an unknown field is refused; tests/media check the folder rules).
+        del body["schema"]["properties"]["Camera"]["properties"]["recordings_dir"]
+
+
 def _clamp_bluetooth(spec: dict[str, Any]) -> None:
     for path, operations in spec["paths"].items():
         if not path.startswith(("/bt/", "/bluetooth/")):
@@ -98,6 +117,7 @@ def live_api(seccam_live_server, seccam_data_dir: Path, tmp_path: Path, netns: s
     _servers["live"] = server
     spec = httpx.get(server.url + "/openapi.json", timeout=30).json()
     _clamp_bluetooth(spec)
+    _keep_recordings_in_the_data_folder(spec)
     del spec["paths"]["/events"]
     config = SchemathesisConfig.from_dict({
         "base-url": server.url,
