@@ -102,8 +102,16 @@ class Server:
             "t": time.monotonic(),
             "rss_mb": proc.memory_info().rss / 2**20,
             "fds": proc.num_fds(),
-            "ffmpeg": sum(1 for c in children if "ffmpeg" in c.name()),
+            "ffmpeg": sum(1 for c in children if "ffmpeg" in process_name(c)),
         }
+
+
+def process_name(process: psutil.Process) -> str:
+    """The name, or "" for a child that ended since it was listed (a finished job)."""
+    try:
+        return process.name()
+    except psutil.NoSuchProcess:
+        return ""
 
 
 def slope_per_minute(samples: list[dict[str, float]], key: str) -> float:
