@@ -112,7 +112,8 @@ FILE_FIELDS = {
     "name": {"type": "string"},
     "size": {"type": "integer", "minimum": 0, "description": "bytes"},
     "mtime": {**LOCAL_TIME, "description": "last modified (local time with its offset)"},
-    "created": {**LOCAL_TIME, "description": "the time in the name (local time with its offset)"},
+    "created": {**LOCAL_TIME, "description": "the time in the name, else mtime (local time "
+                "with its offset)"},
 }
 FILE_REQUIRED = ["path", "name", "size", "mtime", "created"]
 DURATION = {"type": ["number", "null"], "description": "seconds; null while unknown"}

@@ -117,11 +117,14 @@ async def timelapse_stop() -> Any:
 @responds(200, schema=TIMELAPSE_LIST, description="timelapse videos, newest first")
 async def timelapse_list() -> Any:
     """Stitched timelapse videos, newest first, with their thumbnail when there is one."""
-    items = (await media().indexed()).newest_first("timelapse")
-    for item in items:
-        thumb = item.pop("thumbnail", False)
-        if thumb:
-            item["thumbnail"] = str(sidecars(Path(item["path"]))[0])
+    items = []
+    # New dicts: the index caches its entries' dicts, and another request may be
+    # encoding them in a worker thread right now.
+    for entry in (await media().indexed()).newest_first("timelapse"):
+        item = {key: value for key, value in entry.items() if key != "thumbnail"}
+        if entry.get("thumbnail"):
+            item["thumbnail"] = str(sidecars(Path(entry["path"]))[0])
+        items.append(item)
     return await json_list(items)
 
 
