@@ -52,6 +52,85 @@ VIDEO_BODY = {
     "required": ["video_path"],
 }
 
+# --- response schemas -------------------------------------------------------------------
+
+MESSAGE = {"type": "string", "description": "what was done, for people"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+DELETED_FILE = {
+    "type": "object",
+    "properties": {"message": MESSAGE,
+                   "path": {"type": "string", "description": "the deleted file, absolute"}},
+    "required": ["message", "path"],
+}
+RECORDING_FIELDS = {
+    "recording": {"type": "boolean"},
+    "started_at": {"type": "string", "format": "date-time",
+                   "description": "when it was triggered (UTC, ends in Z); only while recording"},
+    "reason": {"type": "string", "description": "what started it (manual, sensor); "
+               "only while recording"},
+    "path": {"type": "string", "description": "the video it becomes; only while recording"},
+    "sensor_type": {**NULLABLE_STRING, "description": "the sensor that triggered it; "
+                    "only while recording"},
+}
+WHILE_RECORDING = {
+    "if": {"properties": {"recording": {"const": True}}},
+    "then": {"required": ["started_at", "reason", "path", "sensor_type"]},
+}
+RECORDING_STATUS = {
+    "type": "object",
+    "properties": RECORDING_FIELDS,
+    "required": ["recording"],
+    **WHILE_RECORDING,
+}
+RECORDING_TOGGLED = {
+    "type": "object",
+    "properties": {"message": MESSAGE, **RECORDING_FIELDS},
+    "required": ["message", "recording"],
+    **WHILE_RECORDING,
+}
+CAMERA_STATUS = {
+    "type": "object",
+    "properties": {
+        "state": {"type": "string", "enum": ["stopped", "starting", "running", "restarting"]},
+        "source": {"type": "string",
+                   "description": "testpattern or the stream URL, credentials masked"},
+        "error": {**NULLABLE_STRING, "description": "why the capture last failed"},
+        "restarts": {"type": "integer", "minimum": 0,
+                     "description": "capture restarts since the server started"},
+        "pre_roll_seconds": {"type": "number", "minimum": 0},
+        "buffered_seconds": {"type": "number", "minimum": 0,
+                             "description": "seconds of video held for the pre-roll"},
+        "latest_frame_at": {"type": ["number", "null"],
+                            "description": "end of the newest buffered segment, epoch seconds"},
+    },
+    "required": ["state", "source", "error", "restarts", "pre_roll_seconds",
+                 "buffered_seconds", "latest_frame_at"],
+}
+LOCAL_TIME = {"type": "string", "format": "date-time"}
+FILE_FIELDS = {
+    "path": {"type": "string", "description": "absolute; what the other media routes take"},
+    "name": {"type": "string"},
+    "size": {"type": "integer", "minimum": 0, "description": "bytes"},
+    "mtime": {**LOCAL_TIME, "description": "last modified (local time with its offset)"},
+    "created": {**LOCAL_TIME, "description": "the time in the name, else mtime (local time "
+                "with its offset)"},
+}
+FILE_REQUIRED = ["path", "name", "size", "mtime", "created"]
+DURATION = {"type": ["number", "null"], "description": "seconds; null while unknown"}
+SNAPSHOT_ITEM = {"type": "object", "properties": FILE_FIELDS, "required": FILE_REQUIRED}
+RECORDING_ITEM = {
+    "type": "object",
+    "properties": {
+        **FILE_FIELDS,
+        "duration": DURATION,
+        "thumbnail": {"type": "boolean", "description": "whether /thumbnail has an image"},
+        "sprite": {"type": "boolean", "description": "whether /sprite has an image"},
+    },
+    "required": [*FILE_REQUIRED, "duration", "thumbnail", "sprite"],
+}
+SNAPSHOT_LIST = {"type": "array", "items": SNAPSHOT_ITEM}
+RECORDING_LIST = {"type": "array", "items": RECORDING_ITEM}
+
 
 def media() -> MediaService:
     service = current_seccam().services.get("media")
@@ -124,12 +203,14 @@ def parse_since(raw: str | None) -> float | None:
 
 
 @blueprint.get("/recording_status")
+@responds(200, schema=RECORDING_STATUS, description="the recorder's state")
 async def recording_status() -> Any:
     """Whether a recording is running, since when and why."""
     return jsonify(media().recorder.status())
 
 
 @blueprint.post("/toggle_recording")
+@responds(200, schema=RECORDING_TOGGLED, description="the new state")
 async def toggle_recording() -> Any:
     """Start a manual recording, or stop the one running."""
     try:
@@ -141,6 +222,7 @@ async def toggle_recording() -> Any:
 
 
 @blueprint.get("/camera/status")
+@responds(200, schema=CAMERA_STATUS, description="the capture pipeline's state")
 async def camera_status() -> Any:
     """The capture pipeline's state, its source and how much pre-roll is buffered."""
     return jsonify(media().camera.status())
@@ -163,9 +245,10 @@ async def snapshot() -> Any:
 
 
 @blueprint.get("/snapshots")
+@responds(200, schema=SNAPSHOT_LIST, description="snapshots, newest first")
 @query_args(LIST_QUERY)
 async def snapshots(query: dict[str, Any]) -> Any:
-    """Snapshots, newest first: path and size."""
+    """Snapshots, newest first: path, name, size, mtime and creation time."""
     archive = await media().indexed()
     return await json_list(archive.newest_first("snapshot", query.get("offset", 0),
                                                 query.get("limit", DEFAULT_LIST_LIMIT)))
@@ -182,6 +265,7 @@ async def snapshot_image(query: dict[str, Any]) -> Any:
 
 
 @blueprint.post("/delete_snapshot")
+@responds(200, schema=DELETED_FILE, description="the snapshot is gone")
 @json_body(SNAPSHOT_BODY)
 async def delete_snapshot(body: dict[str, Any]) -> Any:
     """Delete one snapshot (only snapshot_*.jpg inside the recordings folder)."""
@@ -239,6 +323,7 @@ async def sprite_by_name(name: str) -> Any:
 
 
 @blueprint.get("/archive")
+@responds(200, schema=RECORDING_LIST, description="recordings, newest first")
 @query_args(LIST_QUERY)
 async def archive_list(query: dict[str, Any]) -> Any:
     """Recordings, newest first: path, size, mtime, duration, thumbnail/sprite flags."""
@@ -281,6 +366,7 @@ async def stream_video(query: dict[str, Any]) -> Any:
 
 
 @blueprint.post("/delete_video")
+@responds(200, schema=DELETED_FILE, description="the recording is gone")
 @json_body(VIDEO_BODY)
 async def delete_video(body: dict[str, Any]) -> Any:
     """Delete a recording and its sidecars (thumbnail, sprite, metadata)."""

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from quart import Blueprint, jsonify
 
 from seccam_core.api.context import current_seccam
 from seccam_core.api.media import (
+    DELETED_FILE,
+    DURATION,
+    FILE_FIELDS,
+    FILE_REQUIRED,
+    MESSAGE,
+    NULLABLE_STRING,
     PATH_QUERY,
     json_list,
     media,
@@ -31,6 +37,41 @@ PATH_BODY = {
     "required": ["path"],
 }
 
+_SETTINGS = cast(dict[str, Any], TIMELAPSE_SCHEMA["properties"])
+TIMELAPSE_STATUS = {
+    "type": "object",
+    "properties": {
+        "enabled": _SETTINGS["enabled"],
+        "interval_minutes": _SETTINGS["interval_minutes"],
+        "fps": _SETTINGS["fps"],
+        "resolution": {"type": "string", **_SETTINGS["resolution"]},
+        "today_frame_count": {"type": "integer", "minimum": 0,
+                              "description": "frames captured today, waiting for the stitch"},
+        "last_capture": {**NULLABLE_STRING, "description": "when the newest frame was taken "
+                         "(ISO 8601, local time without an offset)"},
+        "error": {**NULLABLE_STRING, "description": "why the last frame or stitch failed"},
+    },
+    "required": ["enabled", "interval_minutes", "fps", "resolution", "today_frame_count",
+                 "last_capture", "error"],
+}
+TIMELAPSE_CHANGED = {
+    "type": "object",
+    "properties": {"message": MESSAGE, "status": TIMELAPSE_STATUS},
+    "required": ["message", "status"],
+}
+TIMELAPSE_ITEM = {
+    "type": "object",
+    "properties": {
+        **FILE_FIELDS,
+        "duration": DURATION,
+        "date": {"type": "string", "format": "date", "description": "the day it shows"},
+        "thumbnail": {"type": "string", "description": "the thumbnail image's absolute path "
+                      "(GET /timelapse/thumbnail takes the video's); absent when there is none"},
+    },
+    "required": [*FILE_REQUIRED, "duration", "date"],
+}
+TIMELAPSE_LIST = {"type": "array", "items": TIMELAPSE_ITEM}
+
 
 async def _save(changes: dict[str, Any]) -> dict[str, Any]:
     seccam = current_seccam()
@@ -41,12 +82,14 @@ async def _save(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.get("/timelapse/status")
+@responds(200, schema=TIMELAPSE_STATUS, description="the timelapse's state")
 async def timelapse_status() -> Any:
     """Enabled, interval, fps, resolution, today's frame count and the last capture."""
     return jsonify(media().timelapse.status())
 
 
 @blueprint.post("/timelapse/configure")
+@responds(200, schema=TIMELAPSE_CHANGED, description="saved; the new state")
 @json_body(CONFIGURE_BODY)
 async def timelapse_configure(body: dict[str, Any]) -> Any:
     """Change any of enabled, interval_minutes (1-60), fps, resolution."""
@@ -55,6 +98,7 @@ async def timelapse_configure(body: dict[str, Any]) -> Any:
 
 
 @blueprint.post("/timelapse/start")
+@responds(200, schema=TIMELAPSE_CHANGED, description="enabled; the new state")
 async def timelapse_start() -> Any:
     """Enable timelapse capture."""
     status = await _save({"enabled": True})
@@ -62,6 +106,7 @@ async def timelapse_start() -> Any:
 
 
 @blueprint.post("/timelapse/stop")
+@responds(200, schema=TIMELAPSE_CHANGED, description="disabled; the new state")
 async def timelapse_stop() -> Any:
     """Disable timelapse capture (today's frames are kept)."""
     status = await _save({"enabled": False})
@@ -69,13 +114,17 @@ async def timelapse_stop() -> Any:
 
 
 @blueprint.get("/timelapse")
+@responds(200, schema=TIMELAPSE_LIST, description="timelapse videos, newest first")
 async def timelapse_list() -> Any:
     """Stitched timelapse videos, newest first, with their thumbnail when there is one."""
-    items = (await media().indexed()).newest_first("timelapse")
-    for item in items:
-        thumb = item.pop("thumbnail", False)
-        if thumb:
-            item["thumbnail"] = str(sidecars(Path(item["path"]))[0])
+    items = []
+    # New dicts: the index caches its entries' dicts, and another request may be
+    # encoding them in a worker thread right now.
+    for entry in (await media().indexed()).newest_first("timelapse"):
+        item = {key: value for key, value in entry.items() if key != "thumbnail"}
+        if entry.get("thumbnail"):
+            item["thumbnail"] = str(sidecars(Path(entry["path"]))[0])
+        items.append(item)
     return await json_list(items)
 
 
@@ -101,6 +150,7 @@ async def timelapse_thumbnail(query: dict[str, Any]) -> Any:
 
 
 @blueprint.post("/timelapse/delete")
+@responds(200, schema=DELETED_FILE, description="the video is gone")
 @json_body(PATH_BODY)
 async def timelapse_delete(body: dict[str, Any]) -> Any:
     """Delete a timelapse video (only timelapse_*.mp4 in the timelapse folder) and its thumbnail."""
