@@ -7,7 +7,7 @@ import asyncio
 from quart import Blueprint, request
 
 from seccam_core.api.context import current_seccam, request_token
-from seccam_core.api.validation import json_body, responds
+from seccam_core.api.validation import json_body, message_answer, responds
 from seccam_core.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from seccam_core.errors import ApiError, BadRequest
 
@@ -85,6 +85,7 @@ async def auth_regenerate() -> dict:
 })
 @responds(403, description="the current password is wrong")
 @responds(429, description="too many failed attempts from this address (`Retry-After`)")
+@responds(200, schema=message_answer())
 async def auth_set_password(body: dict) -> dict:
     """Change the dashboard password (needs the current one)."""
     new = body["new"]

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from quart import Blueprint
 
+from seccam_core.api.validation import responds
 from seccam_core.deploy import deploy_info
 
 blueprint = Blueprint("deploy", __name__)
 
+DEPLOY_FIELDS = {
+    "git_branch": {"type": ["string", "null"],
+                   "description": "the branch checked out; null outside a git checkout"},
+    "git_commit": {"type": ["string", "null"],
+                   "description": "the short commit hash; null outside a git checkout"},
+}
+DEPLOY_INFO = {"type": "object", "properties": DEPLOY_FIELDS, "required": list(DEPLOY_FIELDS)}
+
 
 @blueprint.get("/deploy_info")
+@responds(200, schema=DEPLOY_INFO)
 async def get_deploy_info() -> dict:
     """``{"git_branch", "git_commit"}``, either null when not run from a git checkout."""
     return await deploy_info()

@@ -15,7 +15,7 @@ from typing import Any
 from quart import Blueprint, Response, jsonify, send_file
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import query_args, responds
+from seccam_core.api.validation import NULLABLE_STRING, query_args, responds
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import BadRequest, NotFound
 from seccam_core.files import FileArea, resolve_request_path
@@ -80,6 +80,42 @@ LOG_QUERY = {
 }
 
 
+LOG_ENTRIES = {
+    "type": "array",
+    "description": "newest first",
+    "items": {
+        "type": "object",
+        "description": "ts, level and source are null for lines with no header above them "
+                       "(the start of a file)",
+        "properties": {
+            "ts": {**NULLABLE_STRING, "description": "YYYY-MM-DD HH:MM:SS, as logged"},
+            "level": {**NULLABLE_STRING, "description": "DEBUG, INFO, WARNING, ERROR, "
+                      "CRITICAL, or another upper-case level as logged"},
+            "source": {**NULLABLE_STRING,
+                       "description": "the logger name, or MediaMTX's [Source]"},
+            "message": {"type": "string",
+                        "description": "the message with any continuation lines"},
+        },
+        "required": ["ts", "level", "source", "message"],
+    },
+}
+SCRIPT_LOGS = {
+    "type": "array",
+    "description": "newest first",
+    "items": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "<category>/<file name>, as "
+                                                      "/logs/script/{category}/{filename} takes"},
+            "size": {"type": "integer", "description": "bytes"},
+            "category": {"type": "string", "description": "the folder: install, update ..."},
+            "mtime": {"type": "number", "description": "last change, Unix seconds"},
+        },
+        "required": ["name", "size", "category", "mtime"],
+    },
+}
+
+
 def mediamtx_log_path(seccam: Seccam) -> Path:
     """``Logs.mediamtx_log``, else ``<data-dir>/logs/mediamtx/mediamtx.log``."""
     configured = seccam.settings.value("Logs", "mediamtx_log") or ""
@@ -113,6 +149,7 @@ async def _entries(path: Path, log_format: LogFormat, query: dict[str, Any]) -> 
 
 @blueprint.get("/logs")
 @blueprint.get("/logs/api")
+@responds(200, schema=LOG_ENTRIES)
 @query_args(LOG_QUERY)
 async def api_logs(query: dict[str, Any]) -> Response:
     """The server's own log, parsed: ``[{ts, level, source, message}]`` newest first."""
@@ -121,6 +158,7 @@ async def api_logs(query: dict[str, Any]) -> Response:
 
 
 @blueprint.get("/logs/mediamtx")
+@responds(200, schema=LOG_ENTRIES)
 @query_args(LOG_QUERY)
 async def mediamtx_logs(query: dict[str, Any]) -> Response:
     """MediaMTX's log, parsed, levels normalised (INF -> INFO ...), newest first."""
@@ -129,6 +167,7 @@ async def mediamtx_logs(query: dict[str, Any]) -> Response:
 
 @blueprint.get("/logs/install")
 @blueprint.get("/logs/scripts")
+@responds(200, schema=SCRIPT_LOGS)
 async def script_logs() -> Response:
     """Every script log (install, update, ap-setup ...): ``[{name, size, category, mtime}]``."""
     logs = await asyncio.to_thread(list_script_logs, current_seccam().logs_dir)

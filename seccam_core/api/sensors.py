@@ -7,10 +7,12 @@ from typing import Any
 from quart import Blueprint
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import json_body
+from seccam_core.api.validation import NULLABLE_STRING, json_body, message_answer, responds
 from seccam_core.errors import BadRequest, Unavailable
 from seccam_core.sensor_config import (
+    GPIO_SCHEMA,
     MAX_GPIO,
+    SENSOR_SECTION,
     SENSOR_TEST_SCHEMA,
     configure_schema,
     pin_for,
@@ -20,6 +22,103 @@ from seccam_core.sensor_config import (
 from seccam_core.sensor_controller import SensorController
 
 blueprint = Blueprint("sensors", __name__)
+
+SENSOR_CONFIG = {
+    "type": "object",
+    "properties": SENSOR_SECTION.schema["properties"],
+    "required": SENSOR_SECTION.schema["required"],
+    "description": "the stored Sensor settings section",
+}
+START_ERROR = {"type": "string", "description": "why the sensor could not start, if it did not"}
+SENSOR_STATUS = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "armed": {"type": "boolean", "description": "whether edges count (false while a PIR "
+                                                    "warms up)"},
+        "triggered": {"type": "boolean"},
+        "suppressed": {"type": "boolean", "description": "whether presence suppresses it"},
+        "recording_from_sensor": {"type": "boolean",
+                                  "description": "whether a recording runs for the sensor"},
+        "hold_seconds": {"type": ["number", "null"],
+                         "description": "the hold in force; null before the sensor was applied"},
+        "config": SENSOR_CONFIG,
+        "sensor": {
+            "type": ["object", "null"],
+            "properties": {
+                "type": {"type": "string"},
+                "name": {"type": "string", "description": "the type's label"},
+                "gpio": GPIO_SCHEMA,
+                "running": {"type": "boolean"},
+            },
+            "required": ["type", "name", "gpio", "running"],
+            "description": "the live sensor; null while none runs",
+        },
+        "error": {**NULLABLE_STRING, "description": "why the sensor is not running, if so"},
+    },
+    "required": ["enabled", "armed", "triggered", "suppressed", "recording_from_sensor",
+                 "hold_seconds", "config", "sensor", "error"],
+}
+SLIDER_BOUND = {"type": ["number", "null"]}
+SENSOR_TYPES = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "description": "the name to configure it with"},
+            "name": {"type": "string", "description": "the label to show"},
+            "module": {"type": "string"},
+            "description": {"type": "string"},
+            "use_case": {"type": "string"},
+            "default_gpio": {"type": ["integer", "null"]},
+            "uses_gpio": {"type": "boolean"},
+            "wiring": {"type": "array", "items": {
+                "type": "object",
+                "properties": {"pin": {"type": "string"}, "connect": {"type": "string"},
+                               "role": {"type": "string"}},
+                "required": ["pin", "connect", "role"],
+            }},
+            "wiring_note": {"type": "string"},
+            "calibration_schema": {"type": "object",
+                                   "description": "the JSON Schema of its calibration"},
+            "calibration": {
+                "type": "array",
+                "description": "a slider per numeric calibration key (the original's form)",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "key": {"type": "string"},
+                        "name": {"type": "string"},
+                        "type": {"type": "string", "const": "range"},
+                        "min": SLIDER_BOUND,
+                        "max": SLIDER_BOUND,
+                        "default": SLIDER_BOUND,
+                        "step": {"type": "number"},
+                        "description": {"type": "string"},
+                        "unit": {"type": "string"},
+                    },
+                    "required": ["key", "name", "type", "min", "max", "default", "step",
+                                 "description"],
+                },
+            },
+        },
+        "required": ["type", "name", "module", "description", "use_case", "default_gpio",
+                     "uses_gpio", "wiring", "wiring_note", "calibration_schema", "calibration"],
+    },
+}
+PIN_TEST = {
+    "type": "object",
+    "properties": {
+        "value": {"type": ["boolean", "null"],
+                  "description": "the raw level, true for HIGH; null when nothing was read"},
+        "gpio": GPIO_SCHEMA,
+        "type": {"type": "string"},
+        "source": {"type": "string", "enum": ["active_sensor", "probe"],
+                   "description": "read from the running sensor, or by opening the pin briefly"},
+        "message": {"type": "string", "description": "why nothing was read (a pinless type)"},
+    },
+    "required": ["value", "gpio", "type"],
+}
 
 
 def controller() -> SensorController:
@@ -31,12 +130,14 @@ def controller() -> SensorController:
 
 
 @blueprint.get("/sensor/status")
+@responds(200, schema=SENSOR_STATUS)
 async def sensor_status() -> dict[str, Any]:
     """The sensor's state: enabled, armed, triggered, suppressed, recording, config."""
     return controller().status()
 
 
 @blueprint.get("/sensor/types")
+@responds(200, schema=SENSOR_TYPES)
 async def sensor_types() -> list[dict[str, Any]]:
     """Every installed sensor type: wiring, default pin and calibration schema."""
     types = current_seccam().sensor_types
@@ -45,6 +146,7 @@ async def sensor_types() -> list[dict[str, Any]]:
 
 @blueprint.post("/sensor/configure")
 @json_body(configure_schema)
+@responds(200, schema=message_answer(config=SENSOR_CONFIG, error=START_ERROR))
 async def sensor_configure(body: dict[str, Any]) -> dict[str, Any]:
     """Replace the sensor configuration (validated against the type) and restart it."""
     running = controller()
@@ -59,6 +161,7 @@ async def sensor_configure(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.post("/sensor/enable")
+@responds(200, schema=message_answer(error=START_ERROR))
 async def sensor_enable() -> dict[str, Any]:
     """Enable the configured sensor and start it."""
     running = controller()
@@ -70,6 +173,7 @@ async def sensor_enable() -> dict[str, Any]:
 
 
 @blueprint.post("/sensor/disable")
+@responds(200, schema=message_answer())
 async def sensor_disable() -> dict[str, Any]:
     """Stop the sensor (ending any recording it asked for) and disable it."""
     await controller().apply({"enabled": False})
@@ -78,6 +182,7 @@ async def sensor_disable() -> dict[str, Any]:
 
 @blueprint.post("/sensor/test")
 @json_body(SENSOR_TEST_SCHEMA)
+@responds(200, schema=PIN_TEST)
 async def sensor_test(body: dict[str, Any]) -> dict[str, Any]:
     """Read a pin's raw level (true = HIGH) without disturbing the running sensor."""
     sensor_type = sensor_type_named(body["type"], current_seccam().sensor_types)

@@ -70,6 +70,21 @@ def _remember(view: Any, kind: str, schema: Any) -> None:
     view.seccam_schemas = schemas
 
 
+NULLABLE_STRING: dict[str, Any] = {"type": ["string", "null"]}
+
+
+def message_answer(**fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema of an answer ``{"message": "..."}``, with these optional ``fields`` too."""
+    return {
+        "type": "object",
+        "properties": {
+            "message": {"type": "string", "description": "what was done, for people"},
+            **fields,
+        },
+        "required": ["message"],
+    }
+
+
 def responds(
     status: int, *, schema: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
     content_type: str = "application/json", description: str = "",

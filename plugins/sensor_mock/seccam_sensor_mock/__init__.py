@@ -12,6 +12,7 @@ from typing import Any
 from quart import Blueprint
 
 from seccam_core import hookimpl
+from seccam_core.api.validation import message_answer, responds
 from seccam_core.errors import BadRequest
 from seccam_core.runtime import Seccam
 from seccam_core.sensors import Emit, LiveSensor, SensorConfig, SensorType
@@ -72,12 +73,14 @@ def make_blueprint(seccam: Seccam) -> Blueprint:
     blueprint = Blueprint("sensor_mock", __name__)
 
     @blueprint.post("/sensor/mock/trigger")
+    @responds(200, schema=message_answer())
     async def mock_trigger() -> dict[str, Any]:
         """Fire the mock sensor's trigger (400 unless the mock is the active sensor)."""
         active_mock(seccam).trigger()
         return {"message": "Mock sensor triggered"}
 
     @blueprint.post("/sensor/mock/release")
+    @responds(200, schema=message_answer())
     async def mock_release() -> dict[str, Any]:
         """Fire the mock sensor's release (400 unless the mock is the active sensor)."""
         active_mock(seccam).release()
