@@ -81,3 +81,16 @@ def test_discoverable_answers_the_device_that_paired(bluez, start_server):
         paired = assert_documented(server, "post", path, answers[path])
 
         assert paired["device"] == {"address": phone, "name": "Anna's phone"}
+
+
+def test_status_while_there_is_no_adapter(bluez, start_server):
+    """The other side of the nullable fields: no adapter, an error, a device never seen."""
+    server = start_server(devices=[{"address": PHONE, "name": "Phone"}])
+    client = server.client()
+    wait_until(lambda: client.get("/bt/devices").json()["error"], what="a poll failing")
+
+    status = assert_documented(server, "get", "/bt/devices", client.get("/bt/devices"))
+
+    assert status["adapter"] is None and "adapter" in status["error"]
+    assert status["devices"] == [
+        {"address": PHONE, "name": "Phone", "present": False, "last_seen": None}]
