@@ -47,6 +47,97 @@ REMOVE_BODY = {
     "additionalProperties": False,
 }
 
+# --- what the endpoints answer ---------------------------------------------------------
+
+TIME_OR_NEVER = {"type": ["string", "null"], "format": "date-time"}
+DEVICE_FIELDS = {
+    "address": ADDRESS_SCHEMA,
+    "name": {"type": "string", "description": "Its name; the address when it has none."},
+}
+DEVICE = {"type": "object", "properties": DEVICE_FIELDS, "required": ["address", "name"]}
+"""A device as the seed shows it (``Device.summary``)."""
+TRACKING_FIELDS = {
+    **DEVICE_FIELDS,
+    "present": {"type": "boolean", "description": "Whether it counts as home."},
+    "last_seen": {**TIME_OR_NEVER, "description": "When it last answered; null: never."},
+}
+TRACKED_DEVICE = {
+    "type": "object", "properties": TRACKING_FIELDS, "required": list(TRACKING_FIELDS),
+}
+"""A tracked device and its state (``DeviceState.as_dict``)."""
+SCANNED_DEVICE = {
+    "type": "object",
+    "properties": {
+        **DEVICE_FIELDS,
+        "rssi": {"type": ["integer", "null"],
+                 "description": "Signal strength in dBm; null when BlueZ has none."},
+        "paired": {"type": "boolean"},
+    },
+    "required": ["address", "name", "rssi", "paired"],
+}
+"""One device a scan heard (``discovery.scan_entry``)."""
+ADAPTER = {
+    "type": ["object", "null"],
+    "properties": {
+        "id": {"type": "string", "description": "BlueZ's name for it, such as hci0."},
+        "address": {"type": "string"},
+        "name": {"type": "string"},
+        "powered": {"type": "boolean"},
+        "discoverable": {"type": "boolean"},
+    },
+    "required": ["id", "address", "name", "powered", "discoverable"],
+    "description": "The adapter in use; null before the first look and while BlueZ or "
+                   "the adapter cannot be reached.",
+}
+SCAN_RESULT = {
+    "type": "object",
+    "properties": {"devices": {"type": "array", "items": SCANNED_DEVICE,
+                               "description": "Strongest signal first."}},
+    "required": ["devices"],
+}
+PAIRED = {"type": "object", "properties": {"device": DEVICE}, "required": ["device"]}
+ADDED = {
+    "type": "object",
+    "properties": {
+        "message": {"type": "string", "enum": ["Device added", "Device already tracked"]},
+        # Always the tracked state, unless a removal won the race against this answer.
+        "device": {"type": "object", "properties": TRACKING_FIELDS,
+                   "required": ["address", "name"]},
+    },
+    "required": ["message", "device"],
+}
+REMOVED = {
+    "type": "object",
+    "properties": {
+        "message": {"type": "string"},
+        "unpaired": {"type": "boolean", "description": "Whether BlueZ forgot the pairing."},
+        "was_tracked": {"type": "boolean"},
+    },
+    "required": ["message", "unpaired", "was_tracked"],
+}
+DEVICES_STATUS = {
+    "type": "object",
+    "properties": {
+        "bt": {"type": "object", "additionalProperties": {"type": "boolean"},
+               "description": "Each tracked address: whether it is home."},
+    },
+    "required": ["bt"],
+}
+PRESENCE_STATUS = {
+    "type": "object",
+    "properties": {
+        "someone_home": {"type": "boolean", "description": "Whether a tracked device is "
+                         "present (false before the first look)."},
+        "devices": {"type": "array", "items": TRACKED_DEVICE},
+        "adapter": ADAPTER,
+        "last_poll": {**TIME_OR_NEVER, "description": "When the devices were last looked "
+                      "for; null: not yet."},
+        "error": {"type": ["string", "null"],
+                  "description": "Why the last look could not reach BlueZ; null: it could."},
+    },
+    "required": ["someone_home", "devices", "adapter", "last_poll", "error"],
+}
+
 
 def monitor() -> PresenceMonitor:
     service = current_seccam().services.get(SERVICE_NAME)
@@ -58,6 +149,7 @@ def monitor() -> PresenceMonitor:
 @blueprint.post("/bt/scan")
 @blueprint.post("/bluetooth/scan")
 @json_body(SCAN_BODY)
+@responds(200, schema=SCAN_RESULT)
 @responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def scan(body: dict[str, Any]) -> dict[str, Any]:
     """Discover nearby Bluetooth devices (about 20 s): address, name, RSSI."""
@@ -69,6 +161,7 @@ async def scan(body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.post("/bt/discoverable")
 @blueprint.post("/bluetooth/discoverable")
 @json_body(DISCOVERABLE_BODY)
+@responds(200, schema=PAIRED)
 @responds(408, description="no device paired within `timeout` seconds")
 @responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def discoverable(body: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +176,7 @@ async def discoverable(body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.post("/devices/bt/add")
 @blueprint.post("/bluetooth/pair")
 @json_body(ADD_BODY)
+@responds(200, schema=ADDED)
 @responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def add_device(body: dict[str, Any]) -> dict[str, Any]:
     """Pair with a device, trust it and track it for presence."""
@@ -97,6 +191,7 @@ async def add_device(body: dict[str, Any]) -> dict[str, Any]:
 
 @blueprint.post("/devices/bt/remove")
 @json_body(REMOVE_BODY)
+@responds(200, schema=REMOVED)
 @responds(404, description="the address is neither tracked nor paired")
 @responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def remove_device(body: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +203,7 @@ async def remove_device(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.get("/devices/status")
+@responds(200, schema=DEVICES_STATUS)
 @responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def devices_status() -> dict[str, Any]:
     """Whether each tracked device is home, in the original's shape: ``{"bt": {address: bool}}``."""
@@ -116,6 +212,7 @@ async def devices_status() -> dict[str, Any]:
 
 @blueprint.get("/bt/devices")
 @blueprint.get("/bluetooth/devices")
+@responds(200, schema=PRESENCE_STATUS)
 @responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
 async def tracked_devices() -> dict[str, Any]:
     """Tracked devices with present/away and last seen time, the adapter and the last poll."""

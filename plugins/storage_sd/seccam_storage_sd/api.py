@@ -8,12 +8,13 @@ from typing import Any
 from quart import Blueprint
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import read_json_object
+from seccam_core.api.validation import described_body, read_json_object, responds
 from seccam_core.errors import BadRequest, Unavailable
 from seccam_core.media.layout import media_layout
 from seccam_core.runtime import Seccam
 from seccam_core.system.metrics import disk_usage
-from seccam_storage_sd.section import MAX_PERCENT, MIN_PERCENT, SECTION
+from seccam_storage_sd.inventory import KINDS
+from seccam_storage_sd.section import MAX_PERCENT, MIN_PERCENT, SECTION, STORAGE_SECTION
 from seccam_storage_sd.service import StorageService, storage_of
 
 blueprint = Blueprint("storage_sd", __name__)
@@ -27,6 +28,69 @@ CONFIGURE_SCHEMA = {
         "max_percent": {"type": "integer", "minimum": MIN_PERCENT, "maximum": MAX_PERCENT},
     },
     "additionalProperties": False,
+}
+
+# --- what the endpoints answer ---------------------------------------------------------
+
+LIMIT_FIELDS = STORAGE_SECTION.schema["properties"]
+GIGABYTES = {"type": "number", "minimum": 0, "description": "GiB, one decimal."}
+MEDIA_TOTALS = {
+    "type": "object",
+    "properties": {
+        "count": {"type": "integer", "minimum": 0},
+        "bytes": {"type": "integer", "minimum": 0,
+                  "description": "With their sidecars (thumbnails, sprites, frames)."},
+    },
+    "required": ["count", "bytes"],
+}
+DISK_PERCENT = {"type": "number", "minimum": 0, "maximum": 100,
+                "description": "Used share of the media filesystem, as `df` shows it."}
+STORAGE_STATUS = {
+    "type": "object",
+    "properties": {
+        "enabled": LIMIT_FIELDS["enabled"],
+        "max_percent": LIMIT_FIELDS["max_percent"],
+        "disk_percent": DISK_PERCENT,
+        "disk_total_gb": GIGABYTES,
+        "disk_used_gb": GIGABYTES,
+        "disk_free_gb": GIGABYTES,
+        **{kind: MEDIA_TOTALS for kind in KINDS},
+    },
+    "required": ["enabled", "max_percent", "disk_percent", "disk_total_gb", "disk_used_gb",
+                 "disk_free_gb", *KINDS],
+}
+STORAGE_CONFIGURED = {
+    "type": "object",
+    "properties": {
+        "message": {"type": "string"},
+        "config": {"type": "object", "properties": LIMIT_FIELDS,
+                   "required": sorted(STORAGE_SECTION.defaults),
+                   "description": f"The whole {SECTION} section as saved."},
+    },
+    "required": ["message", "config"],
+}
+BYTES = {"type": "integer", "minimum": 0}
+CLEANUP_RESULT = {
+    "type": "object",
+    "properties": {
+        "enabled": LIMIT_FIELDS["enabled"],
+        "action": {"type": "string", "enum": ["skipped", "ok", "cleaned", "insufficient"],
+                   "description": "skipped: auto-delete is off; ok: under the threshold; "
+                   "cleaned: recordings were deleted; insufficient: deleting every "
+                   "finished recording would not be enough, so nothing was deleted."},
+        "disk_percent": {**DISK_PERCENT, "description": "Usage after the check "
+                         "(absent when skipped)."},
+        "threshold": {"type": "number", "description": "max_percent (absent when skipped)."},
+        "deleted": {"type": "array", "items": {"type": "string"},
+                    "description": "Paths of the deleted recordings (cleaned, insufficient)."},
+        "freed_mb": {"type": "number", "minimum": 0, "description": "MiB, one decimal."},
+        "freed_bytes": BYTES,
+        "needed_bytes": {**BYTES, "description": "What had to go (insufficient)."},
+        "reclaimable_bytes": {**BYTES, "description": "What deleting every finished "
+                              "recording would free (insufficient)."},
+        "error": {"type": "string", "description": "Why nothing was deleted (insufficient)."},
+    },
+    "required": ["enabled", "action"],
 }
 
 
@@ -53,6 +117,7 @@ def _status(seccam: Seccam, service: StorageService) -> dict[str, Any]:
 
 
 @blueprint.get("/storage/status")
+@responds(200, schema=STORAGE_STATUS)
 async def status() -> dict:
     """Disk usage of the media filesystem, the threshold, auto-delete, media counts and bytes."""
     seccam = current_seccam()
@@ -79,6 +144,8 @@ def _validated(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.post("/storage/configure")
+@described_body(CONFIGURE_SCHEMA)
+@responds(200, schema=STORAGE_CONFIGURED)
 async def configure() -> dict:
     """Turn auto-delete on or off and set ``max_percent`` (10 to 95)."""
     seccam = current_seccam()
@@ -90,10 +157,8 @@ async def configure() -> dict:
     return {"message": "Storage settings saved", "config": config}
 
 
-configure.seccam_schemas = {"body": CONFIGURE_SCHEMA}  # type: ignore[attr-defined]
-
-
 @blueprint.post("/storage/cleanup")
+@responds(200, schema=CLEANUP_RESULT)
 async def cleanup() -> dict:
     """Check now: delete the oldest recordings until under the threshold; what went, bytes freed."""
     seccam = current_seccam()

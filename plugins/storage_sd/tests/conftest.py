@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from small_disk import MIB, SmallDisk, mount_tmpfs, unmount
+
+
+def enable_auto_delete(server: Any, max_percent: int) -> Any:
+    """Turn auto-delete on and wait for the check that this triggers to finish.
+
+    Returns the ``/storage/configure`` response.
+    """
+    policy = server.seccam.storage_policies["oldest_recordings_first"]
+    before = policy.checks
+    response = server.client().post(
+        "/storage/configure", json={"enabled": True, "max_percent": max_percent}
+    )
+    assert response.status_code == 200, response.text
+    deadline = time.monotonic() + 10
+    while policy.checks == before:
+        assert time.monotonic() < deadline, "no check after auto-delete was turned on"
+        time.sleep(0.02)
+    return response
 
 
 @pytest.fixture

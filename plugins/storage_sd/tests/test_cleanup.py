@@ -8,23 +8,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import seccam_storage_sd
+from conftest import enable_auto_delete
 from small_disk import MIB, write_file
 
 from seccam_core.media.layout import sidecars
-
-
-def _enable(server, max_percent: int) -> None:
-    """Turn auto-delete on and wait for the check that this triggers to finish."""
-    policy = server.seccam.storage_policies["oldest_recordings_first"]
-    before = policy.checks
-    response = server.client().post(
-        "/storage/configure", json={"enabled": True, "max_percent": max_percent}
-    )
-    assert response.status_code == 200, response.text
-    deadline = time.monotonic() + 10
-    while policy.checks == before:
-        assert time.monotonic() < deadline, "no check after auto-delete was turned on"
-        time.sleep(0.02)
 
 
 def _exists(paths) -> list[bool]:
@@ -36,7 +23,7 @@ def test_oldest_recordings_go_first_with_their_sidecars(seccam_live_server, smal
     # the name is what counts.
     server = seccam_live_server(seccam_storage_sd)
     events = server.events()
-    _enable(server, 35)  # on an empty disk: nothing to do yet
+    enable_auto_delete(server, 35)  # on an empty disk: nothing to do yet
     now = time.time()
     videos = [small_disk.recording(minutes=i, mtime=now - 1000 * i) for i in range(6)]
     snapshot = write_file(small_disk.root / "snapshot_20250101_000000.jpg", 50_000)
@@ -68,7 +55,7 @@ def test_oldest_recordings_go_first_with_their_sidecars(seccam_live_server, smal
 
 def test_under_the_threshold_nothing_is_deleted(seccam_live_server, small_disk):
     server = seccam_live_server(seccam_storage_sd)
-    _enable(server, 80)
+    enable_auto_delete(server, 80)
     videos = [small_disk.recording(minutes=i) for i in range(3)]
 
     body = server.client().post("/storage/cleanup").json()
@@ -93,7 +80,7 @@ def test_recording_in_progress_survives(seccam_live_server, small_disk):
     """The recorder service belongs to the media plugin; a stand-in object with the
     agreed ``current_path`` attribute plays it here."""
     server = seccam_live_server(seccam_storage_sd)
-    _enable(server, 35)
+    enable_auto_delete(server, 35)
     oldest = small_disk.recording(minutes=0)          # the recorder writes this one now
     part = write_file(small_disk.root / "output_20260301_080100.part.mp4", 2 * MIB)
     finished = [small_disk.recording(minutes=i) for i in range(2, 5)]
@@ -111,7 +98,7 @@ def test_recording_in_progress_survives(seccam_live_server, small_disk):
 
 def test_disk_full_of_other_files_deletes_nothing(seccam_live_server, small_disk):
     server = seccam_live_server(seccam_storage_sd)
-    _enable(server, 50)
+    enable_auto_delete(server, 50)
     events = server.events()
     videos = [small_disk.recording(minutes=i) for i in range(2)]
     small_disk.fill_to(90)
@@ -150,7 +137,7 @@ def test_symlinks_and_foreign_names_are_never_followed(seccam_live_server, small
     server.call(lambda: server.seccam.services.__setitem__(
         "recorder", SimpleNamespace(current_path="../x")))
     events = server.events()
-    _enable(server, 10)
+    enable_auto_delete(server, 10)
     # A finished recording reported with a hostile path only wakes the check.
     server.call(lambda: server.seccam.bus.publish(
         "archive_updated", {"path": "../../outside/output_20200101_000000.mp4",
@@ -169,7 +156,7 @@ def test_a_finished_recording_triggers_a_check(seccam_live_server, small_disk):
     videos = [small_disk.recording(minutes=i) for i in range(4)]
     server = seccam_live_server(seccam_storage_sd)
     events = server.events()
-    _enable(server, 60)  # under: the check that enabling triggers finds nothing to do
+    enable_auto_delete(server, 60)  # under: the check that enabling triggers finds nothing to do
     newest = small_disk.recording(minutes=10, size=2 * MIB)  # the recorder just finished it
     server.call(lambda: server.seccam.bus.publish(
         "archive_updated", {"path": str(newest), "type": "recording"}))
@@ -202,7 +189,7 @@ def test_a_big_cleanup_is_announced_in_bounded_events(seccam_live_server, small_
     server = seccam_live_server(seccam_storage_sd)
     server.call(lambda: server.seccam.services.__setitem__(
         "archive", SimpleNamespace(forget=forgotten.append)))
-    _enable(server, 10)
+    enable_auto_delete(server, 10)
     events = server.events()
     videos = [small_disk.recording(minutes=i, size=40_000, with_sidecars=False)
               for i in range(200)]
