@@ -175,6 +175,7 @@ def render_markdown(spec: dict[str, Any]) -> str:
             if body:
                 lines += _body_lines(body["schema"])
             lines += _response_lines(operation["responses"])
+            lines += _answer_lines(operation["responses"])
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -189,6 +190,7 @@ def _body_lines(schema: dict[str, Any]) -> list[str]:
 
 
 def _field_table(schema: dict[str, Any], header: str) -> list[str]:
+    """``| field | type | required | notes |`` for an object schema; nothing for others."""
     properties = schema.get("properties", {})
     if not properties:
         return []
@@ -222,6 +224,18 @@ def _conditional_fields(schema: dict[str, Any]) -> list[str]:
             for name, spec in properties.items():
                 lines.append(f"| `{name}` | {spec.get('type', 'any')} | {_field_notes(spec)} |")
     return lines
+
+
+def _answer_lines(responses: dict[str, Any]) -> list[str]:
+    """The fields of the JSON success answer (of each item, for a list)."""
+    for status, response in responses.items():
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if not status.startswith("2") or not schema:
+            continue
+        if schema.get("type") == "array":
+            return _field_table(schema.get("items", {}), f"answer item field ({status})")
+        return _field_table(schema, f"answer field ({status})")
+    return []
 
 
 def _response_lines(responses: dict[str, Any]) -> list[str]:

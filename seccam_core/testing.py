@@ -19,6 +19,9 @@ Install ``seccam-core[testing]`` and these fixtures are there, none of them auto
     loopback port, in a thread; ``server.client()`` is an ``httpx.Client`` with the
     token, ``server.events()`` an SSE reader. Stopped at the end of the test.
 
+``assert_documented(server.app, "get", "/my/route", response)`` checks an answer against
+what ``/openapi.json`` promises for it (status, JSON Schema) and returns its JSON.
+
 A plugin's first test, "is my plugin installed?"::
 
     def test_plugin_is_installed(seccam_live_server):
@@ -41,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 import pytest_asyncio
 from quart import Quart
@@ -145,6 +149,36 @@ class TokenTestClient:
 def seccam_client(seccam_app: Any) -> TokenTestClient:
     """A test client of ``seccam_app`` that sends the token."""
     return TokenTestClient(seccam_app, seccam_app.seccam)
+
+
+# --- the API contract -----------------------------------------------------------------
+
+
+def assert_documented(
+    app: Quart, method: str, path: str, response: httpx.Response, status: int = 200
+) -> Any:
+    """The answer's JSON, after checking it against the app's OpenAPI document.
+
+    Fails unless ``response`` has ``status``, the document gives ``method path`` a JSON
+    Schema for it (not "any JSON"), and the JSON fits that schema (formats included);
+    each mismatch is named by its field. ``path`` is the route as documented, e.g.
+    ``/sprite/{name}``.
+    """
+    from seccam_core.openapi import build_openapi
+
+    assert response.status_code == status, f"{method.upper()} {path}: {response.text}"
+    operation = build_openapi(app)["paths"][path][method.lower()]
+    content = operation["responses"][str(status)]["content"]
+    schema = content["application/json"]["schema"]
+    assert schema, f"{method.upper()} {path} documents its answer as any JSON"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    answer = response.json()
+    errors = [f"{'/'.join(map(str, error.absolute_path)) or '(answer)'}: {error.message}"
+              for error in validator.iter_errors(answer)]
+    assert not errors, f"{method.upper()} {path} answered {answer!r}: {errors}"
+    return answer
 
 
 # --- live server over HTTP ------------------------------------------------------------

@@ -9,23 +9,9 @@ from __future__ import annotations
 
 import threading
 
-import jsonschema
 from conftest import PHONE, TABLET, wait_until
 
-from seccam_core.openapi import build_openapi
-
-
-def assert_documented(server, method: str, path: str, response) -> dict:
-    """The JSON answer, after checking it against the route's documented 200 schema."""
-    assert response.status_code == 200, response.text
-    operation = build_openapi(server.app)["paths"][path][method]
-    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-    assert schema.get("required"), f"{method.upper()} {path}: no schema documented"
-    answer = response.json()
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in jsonschema.Draft202012Validator(schema).iter_errors(answer)]
-    assert not errors, "; ".join(errors)
-    return answer
+from seccam_core.testing import assert_documented
 
 
 def test_scan_add_status_and_remove(bluez, start_server):
@@ -36,26 +22,26 @@ def test_scan_add_status_and_remove(bluez, start_server):
     client = server.client()
 
     for path in ("/bt/scan", "/bluetooth/scan"):
-        scanned = assert_documented(server, "post", path,
+        scanned = assert_documented(server.app, "post", path,
                                     client.post(path, json={"duration": 0.3}))
         assert {d["address"] for d in scanned["devices"]} == {PHONE, TABLET}
         assert all(d["rssi"] is not None for d in scanned["devices"])
 
-    added = assert_documented(server, "post", "/devices/bt/add",
+    added = assert_documented(server.app, "post", "/devices/bt/add",
                               client.post("/devices/bt/add", json={"address": PHONE}))
     assert added["device"]["last_seen"] is not None
-    again = assert_documented(server, "post", "/bluetooth/pair",
+    again = assert_documented(server.app, "post", "/bluetooth/pair",
                               client.post("/bluetooth/pair", json={"address": PHONE}))
     assert again["message"] == "Device already tracked"
 
     wait_until(lambda: client.get("/bt/devices").json()["last_poll"], what="a poll")
     for path in ("/bt/devices", "/bluetooth/devices"):
-        status = assert_documented(server, "get", path, client.get(path))
+        status = assert_documented(server.app, "get", path, client.get(path))
         assert status["adapter"] is not None and status["devices"][0]["present"]
-    home = assert_documented(server, "get", "/devices/status", client.get("/devices/status"))
+    home = assert_documented(server.app, "get", "/devices/status", client.get("/devices/status"))
     assert home == {"bt": {PHONE: True}}
 
-    removed = assert_documented(server, "post", "/devices/bt/remove",
+    removed = assert_documented(server.app, "post", "/devices/bt/remove",
                                 client.post("/devices/bt/remove", json={"address": PHONE}))
     assert removed["unpaired"] and removed["was_tracked"]
 
@@ -78,7 +64,7 @@ def test_discoverable_answers_the_device_that_paired(bluez, start_server):
         waiting.join(30)
         wait_until(lambda: not bluez.adapter()["Discoverable"], what="window closed")
 
-        paired = assert_documented(server, "post", path, answers[path])
+        paired = assert_documented(server.app, "post", path, answers[path])
 
         assert paired["device"] == {"address": phone, "name": "Anna's phone"}
 
@@ -89,7 +75,7 @@ def test_status_while_there_is_no_adapter(bluez, start_server):
     client = server.client()
     wait_until(lambda: client.get("/bt/devices").json()["error"], what="a poll failing")
 
-    status = assert_documented(server, "get", "/bt/devices", client.get("/bt/devices"))
+    status = assert_documented(server.app, "get", "/bt/devices", client.get("/bt/devices"))
 
     assert status["adapter"] is None and "adapter" in status["error"]
     assert status["devices"] == [

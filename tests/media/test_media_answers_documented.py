@@ -8,62 +8,41 @@ generator reads. Nothing is mocked.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from camera_kit import camera_ready, make_jpeg, wait_until
-from jsonschema import Draft202012Validator
 
-from seccam_core.openapi import build_openapi
-
-
-class Contract:
-    """The OpenAPI document of one running server, checking answers against it."""
-
-    def __init__(self, server: Any) -> None:
-        self.spec = build_openapi(server.app)
-
-    def check(self, method: str, path: str, response: httpx.Response) -> Any:
-        """Assert a 200 whose JSON fits the documented schema; return the JSON."""
-        assert response.status_code == 200, response.text
-        content = self.spec["paths"][path][method]["responses"]["200"]["content"]
-        schema = content["application/json"]["schema"]
-        assert schema.get("type") in {"object", "array"}, f"{method} {path} is untyped"
-        answer = response.json()
-        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                  for e in validator.iter_errors(answer)]
-        assert not errors, f"{method.upper()} {path} answered {answer!r}: {errors}"
-        return answer
+from seccam_core.testing import assert_documented
 
 
 def test_recording_camera_archive_and_snapshot_answers_match_the_document(media_server):
     server = media_server()
-    contract = Contract(server)
+    documented = functools.partial(assert_documented, server.app)
     client = server.client()
-    camera = contract.check("get", "/camera/status", client.get("/camera/status"))
+    camera = documented("get", "/camera/status", client.get("/camera/status"))
     camera_ready(server, seconds=2)
-    camera = contract.check("get", "/camera/status", client.get("/camera/status"))
+    camera = documented("get", "/camera/status", client.get("/camera/status"))
     assert camera["state"] == "running" and camera["latest_frame_at"] is not None
 
-    idle = contract.check("get", "/recording_status", client.get("/recording_status"))
+    idle = documented("get", "/recording_status", client.get("/recording_status"))
     assert idle == {"recording": False}
     server.call(lambda: server.seccam.bus.publish(
         "recording_request", {"source": "sensor", "active": True, "sensor_type": "pir"}))
     running = wait_until(lambda: (s := client.get("/recording_status").json())["recording"]
                          and s, 10, "the sensor recording")
-    contract.check("get", "/recording_status", client.get("/recording_status"))
+    documented("get", "/recording_status", client.get("/recording_status"))
     assert running["sensor_type"] == "pir" and running["started_at"].endswith("Z")
-    stopped = contract.check("post", "/toggle_recording", client.post("/toggle_recording"))
+    stopped = documented("post", "/toggle_recording", client.post("/toggle_recording"))
     assert stopped == {"message": "Recording stopped", "recording": False}
-    started = contract.check("post", "/toggle_recording", client.post("/toggle_recording"))
+    started = documented("post", "/toggle_recording", client.post("/toggle_recording"))
     assert started["recording"] is True and started["reason"] == "manual"
     assert started["sensor_type"] is None
     recorder = server.seccam.services["recorder"]
     wait_until(lambda: server.call(lambda: sum(
         s.end - s.start for s in recorder.current.segments)) >= 3, 20, "3 s of video")
-    contract.check("post", "/toggle_recording", client.post("/toggle_recording"))
+    documented("post", "/toggle_recording", client.post("/toggle_recording"))
 
     def finished() -> list[dict[str, Any]]:
         items = client.get("/archive").json()
@@ -71,17 +50,17 @@ def test_recording_camera_archive_and_snapshot_answers_match_the_document(media_
         return items if done and items[0]["sprite"] else []
 
     wait_until(finished, 30, "both recordings with duration, thumbnail and sprite")
-    items = contract.check("get", "/archive", client.get("/archive"))
+    items = documented("get", "/archive", client.get("/archive"))
     assert [item["path"] for item in items] == [started["path"], running["path"]]
 
     snapshot = client.post("/snapshot").json()["path"]
-    [listed] = contract.check("get", "/snapshots", client.get("/snapshots"))
+    [listed] = documented("get", "/snapshots", client.get("/snapshots"))
     assert listed["path"] == snapshot and listed["size"] > 0
 
-    gone = contract.check("post", "/delete_snapshot",
+    gone = documented("post", "/delete_snapshot",
                           client.post("/delete_snapshot", json={"snapshot_path": snapshot}))
     assert gone == {"message": "Snapshot deleted", "path": snapshot}
-    gone = contract.check("post", "/delete_video",
+    gone = documented("post", "/delete_video",
                           client.post("/delete_video", json={"video_path": started["path"]}))
     assert gone == {"message": "Video deleted", "path": started["path"]}
 
@@ -95,24 +74,24 @@ def test_timelapse_answers_match_the_document(media_server, seccam_data_dir):
         for i in range(2):
             make_jpeg(frames / day / f"frame_12000{i}.jpg")
     server = media_server(Timelapse={"fps": 2})
-    contract = Contract(server)
+    documented = functools.partial(assert_documented, server.app)
     client = server.client()
 
-    status = contract.check("get", "/timelapse/status", client.get("/timelapse/status"))
+    status = documented("get", "/timelapse/status", client.get("/timelapse/status"))
     assert status["today_frame_count"] == 2 and status["last_capture"] is not None
-    configured = contract.check("post", "/timelapse/configure", client.post(
+    configured = documented("post", "/timelapse/configure", client.post(
         "/timelapse/configure", json={"interval_minutes": 30, "resolution": "320x240"}))
     assert configured["status"]["interval_minutes"] == 30
-    started = contract.check("post", "/timelapse/start", client.post("/timelapse/start"))
+    started = documented("post", "/timelapse/start", client.post("/timelapse/start"))
     assert started["status"]["enabled"] is True
-    stopped = contract.check("post", "/timelapse/stop", client.post("/timelapse/stop"))
+    stopped = documented("post", "/timelapse/stop", client.post("/timelapse/stop"))
     assert stopped["status"]["enabled"] is False
 
     wait_until(lambda: client.get("/timelapse").json(), 30, "yesterday's video")
-    [video] = contract.check("get", "/timelapse", client.get("/timelapse"))
+    [video] = documented("get", "/timelapse", client.get("/timelapse"))
     assert video["date"] == yesterday and video["thumbnail"].endswith(".thumb.jpg")
     cached = server.seccam.services["media"].archive.get(video["path"]).as_dict()
     assert cached["thumbnail"] is True, "the listing must not rewrite the index's entries"
-    gone = contract.check("post", "/timelapse/delete",
+    gone = documented("post", "/timelapse/delete",
                           client.post("/timelapse/delete", json={"path": video["path"]}))
     assert gone == {"message": "Timelapse deleted", "path": video["path"]}

@@ -13,7 +13,6 @@ import json
 import time
 from types import SimpleNamespace
 
-import jsonschema
 import pytest
 import sensor_doubles
 from sensor_doubles import DOOR_PIN
@@ -23,34 +22,15 @@ from test_system_update import git, repos  # noqa: F401 (a fixture)
 
 from seccam_core import hookimpl
 from seccam_core.contributions import AlertLevel, AlertMetric, MetricReading
-from seccam_core.openapi import build_openapi
+from seccam_core.testing import assert_documented
 
 SD_CARD = {"device": "mmcblk0", "name": "SD32G", "serial": "0x1234abcd",
            "life_time": "0x02 0x01", "life_time_est": "0x02", "gb_written_since_boot": 1.25}
 
 
-def answer_schema(server, method: str, path: str) -> dict:
-    """The 200 answer's JSON Schema, as the generated OpenAPI document has it."""
-    responses = build_openapi(server.app)["paths"][path][method.lower()]["responses"]
-    schema = responses["200"]["content"]["application/json"]["schema"]
-    assert schema, f"{method} {path} is documented as any JSON"
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return schema
-
-
-def conforming(server, response, method: str, path: str):
-    """The answer's JSON, after checking it is a 200 that its documented schema accepts."""
-    assert response.status_code == 200, response.text
-    body = response.json()
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in
-              jsonschema.Draft202012Validator(answer_schema(server, method, path))
-              .iter_errors(body)]
-    assert not errors, f"{method} {path} drifted from its schema: {errors}"
-    return body
-
-
 def call(server, client, method: str, path: str, **kwargs):
-    return conforming(server, client.request(method, path, **kwargs), method, path)
+    """Call the route and return its answer, checked against the document."""
+    return assert_documented(server.app, method, path, client.request(method, path, **kwargs))
 
 
 class PiExtras:

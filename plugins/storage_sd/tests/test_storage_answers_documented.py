@@ -6,26 +6,12 @@ and is validated against the 200 schema of the document built from the app.
 
 from __future__ import annotations
 
-import jsonschema
 import pytest
 import seccam_storage_sd
 from conftest import enable_auto_delete
 from small_disk import write_file
 
-from seccam_core.openapi import build_openapi
-
-
-def assert_documented(server, method: str, path: str, response) -> dict:
-    """The JSON answer, after checking it against the route's documented 200 schema."""
-    assert response.status_code == 200, response.text
-    operation = build_openapi(server.app)["paths"][path][method]
-    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-    assert schema.get("required"), f"{method.upper()} {path}: no schema documented"
-    answer = response.json()
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in jsonschema.Draft202012Validator(schema).iter_errors(answer)]
-    assert not errors, "; ".join(errors)
-    return answer
+from seccam_core.testing import assert_documented
 
 
 def test_status_with_every_kind_of_media(seccam_live_server, small_disk):
@@ -34,7 +20,7 @@ def test_status_with_every_kind_of_media(seccam_live_server, small_disk):
     write_file(small_disk.layout.timelapse_dir / "timelapse_20260228.mp4", 300_000)
     server = seccam_live_server(seccam_storage_sd)
 
-    status = assert_documented(server, "get", "/storage/status",
+    status = assert_documented(server.app, "get", "/storage/status",
                                server.client().get("/storage/status"))
 
     assert [status[kind]["count"] for kind in ("recordings", "snapshots", "timelapses")] == [
@@ -44,7 +30,7 @@ def test_status_with_every_kind_of_media(seccam_live_server, small_disk):
 def test_configure_answers_the_saved_section(seccam_live_server, small_disk):
     server = seccam_live_server(seccam_storage_sd)
 
-    config = assert_documented(server, "post", "/storage/configure",
+    config = assert_documented(server.app, "post", "/storage/configure",
                                enable_auto_delete(server, 60))["config"]
 
     assert (config["enabled"], config["max_percent"]) == (True, 60)
@@ -62,7 +48,7 @@ def test_cleanup_that_deletes_or_cannot(seccam_live_server, small_disk, recordin
         small_disk.recording(minutes=minutes)
     small_disk.fill_to(other_files_percent)
 
-    body = assert_documented(server, "post", "/storage/cleanup",
+    body = assert_documented(server.app, "post", "/storage/cleanup",
                              server.client().post("/storage/cleanup"))
 
     assert body["action"] == action
@@ -72,7 +58,7 @@ def test_cleanup_that_deletes_or_cannot(seccam_live_server, small_disk, recordin
 def test_cleanup_while_auto_delete_is_off(seccam_live_server, small_disk):
     server = seccam_live_server(seccam_storage_sd)
 
-    body = assert_documented(server, "post", "/storage/cleanup",
+    body = assert_documented(server.app, "post", "/storage/cleanup",
                              server.client().post("/storage/cleanup"))
 
     assert body == {"enabled": False, "action": "skipped"}
