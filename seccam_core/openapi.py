@@ -71,6 +71,11 @@ def _responses(declared: dict[int, dict[str, Any]], secured: bool, app: Quart) -
             "description": spec["description"] or "OK",
             "content": {content_type: {"schema": body_schema}},
         }
+        if spec.get("headers"):
+            responses[str(status)]["headers"] = {
+                name: {"description": meaning, "schema": {"type": "string"}}
+                for name, meaning in spec["headers"].items()
+            }
     if not any(200 <= int(status) < 300 for status in responses):
         responses["200"] = {"description": "OK",
                             "content": {"application/json": {"schema": {}}}}
@@ -244,7 +249,10 @@ def _response_lines(responses: dict[str, Any]) -> list[str]:
         if status == "default":
             continue
         content = ", ".join(f"`{media}`" for media in response.get("content", {}))
-        lines.append(f"| {status} | {content} | {response['description']} |")
+        meaning = response["description"] + "".join(
+            f"; `{name}`: {header['description']}"
+            for name, header in response.get("headers", {}).items())
+        lines.append(f"| {status} | {content} | {meaning} |")
     return lines
 
 

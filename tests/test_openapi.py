@@ -69,6 +69,11 @@ async def test_non_json_answers_and_contract_errors_are_documented(seccam_make_a
     failed_snapshot = _content(spec, "/snapshot", "post", "500")["application/json"]
     assert failed_snapshot["schema"] == {"$ref": "#/components/schemas/Error"}
     assert "429" in spec["paths"]["/auth/validate"]["post"]["responses"]
+    responses = spec["paths"]
+    assert "Retry-After" in responses["/auth/validate"]["post"]["responses"]["429"]["headers"]
+    assert "Retry-After" in responses["/events"]["get"]["responses"]["503"]["headers"]
+    assert "X-Total-Count" in responses["/archive"]["get"]["responses"]["200"]["headers"]
+    assert "Content-Range" in responses["/stream_video"]["get"]["responses"]["206"]["headers"]
 
 
 async def test_each_sensor_types_calibration_is_inlined_in_configure(seccam_make_app):

@@ -48,7 +48,8 @@ async def auth_status() -> dict:
     "properties": {"password": PASSWORD},
     "required": ["password"],
 })
-@responds(429, description="too many failed attempts from this address (`Retry-After`)")
+@responds(429, description="too many failed attempts from this address",
+          headers={"Retry-After": "seconds until this address may try again"})
 @responds(200, schema={
     "type": "object",
     "properties": {"valid": {"type": "boolean"}, "token": {"type": "string"}},
@@ -84,7 +85,8 @@ async def auth_regenerate() -> dict:
     "required": ["current", "new"],
 })
 @responds(403, description="the current password is wrong")
-@responds(429, description="too many failed attempts from this address (`Retry-After`)")
+@responds(429, description="too many failed attempts from this address",
+          headers={"Retry-After": "seconds until this address may try again"})
 @responds(200, schema=message_answer())
 async def auth_set_password(body: dict) -> dict:
     """Change the dashboard password (needs the current one)."""

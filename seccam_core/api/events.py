@@ -24,7 +24,8 @@ def _last_event_id() -> int | None:
 @blueprint.get("/events")
 @responds(200, content_type="text/event-stream",
           description="never ends: `event:`, `id:`, `data:` (JSON) frames and heartbeats")
-@responds(503, description="too many event streams are open (`Retry-After`)")
+@responds(503, description="too many event streams are open",
+          headers={"Retry-After": "seconds to wait before connecting again"})
 async def events() -> Response:
     """Live events (``event:``/``id:``/``data:``); ``Last-Event-ID`` replays what was missed."""
     seccam = current_seccam()

@@ -16,7 +16,13 @@ from typing import Any
 from quart import Blueprint, Response, jsonify, request, send_file
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import json_body, query_args, responds
+from seccam_core.api.validation import (
+    NULLABLE_STRING,
+    json_body,
+    message_answer,
+    query_args,
+    responds,
+)
 from seccam_core.errors import ApiError, BadRequest, NotFound, Unavailable
 from seccam_core.media.camera import CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError
@@ -54,14 +60,8 @@ VIDEO_BODY = {
 
 # --- response schemas -------------------------------------------------------------------
 
-MESSAGE = {"type": "string", "description": "what was done, for people"}
-NULLABLE_STRING = {"type": ["string", "null"]}
-DELETED_FILE = {
-    "type": "object",
-    "properties": {"message": MESSAGE,
-                   "path": {"type": "string", "description": "the deleted file, absolute"}},
-    "required": ["message", "path"],
-}
+DELETED_FILE = message_answer(
+    path={"type": "string", "description": "the deleted file, absolute"}, always=("path",))
 RECORDING_FIELDS = {
     "recording": {"type": "boolean"},
     "started_at": {"type": "string", "format": "date-time",
@@ -82,12 +82,8 @@ RECORDING_STATUS = {
     "required": ["recording"],
     **WHILE_RECORDING,
 }
-RECORDING_TOGGLED = {
-    "type": "object",
-    "properties": {"message": MESSAGE, **RECORDING_FIELDS},
-    "required": ["message", "recording"],
-    **WHILE_RECORDING,
-}
+RECORDING_TOGGLED = {**message_answer(**RECORDING_FIELDS, always=("recording",)),
+                     **WHILE_RECORDING}
 CAMERA_STATUS = {
     "type": "object",
     "properties": {
@@ -174,10 +170,26 @@ async def send_video(path: Path, *, download: bool = False) -> Response:
 
 def video_responses(view: Any) -> Any:
     """Document a video view: 200 or 206 (Range) as video/mp4, 416, 404."""
-    view = responds(200, content_type="video/mp4", description="the whole video")(view)
-    view = responds(206, content_type="video/mp4", description="the requested Range")(view)
+    ranges = {"Accept-Ranges": "bytes: a Range request gets a 206"}
+    view = responds(200, content_type="video/mp4", description="the whole video",
+                    headers=ranges)(view)
+    view = responds(206, content_type="video/mp4", description="the requested Range",
+                    headers={**ranges, "Content-Range": "which bytes of the file"})(view)
     view = responds(416, description="the Range is outside the file")(view)
     return responds(404, description="no such video")(view)
+
+
+PAGED = {"X-Total-Count": "how many there are in all, past `offset` and `limit` too"}
+
+
+async def page_of(kind: str, query: dict[str, Any]) -> Response:
+    """One page of the archive's ``kind`` as JSON, with the total in ``X-Total-Count``."""
+    archive = await media().indexed()
+    items = archive.newest_first(kind, query.get("offset", 0),
+                                 query.get("limit", DEFAULT_LIST_LIMIT))
+    response = await json_list(items)
+    response.headers["X-Total-Count"] = str(archive.count(kind))
+    return response
 
 
 async def json_list(items: list[dict[str, Any]]) -> Response:
@@ -245,13 +257,11 @@ async def snapshot() -> Any:
 
 
 @blueprint.get("/snapshots")
-@responds(200, schema=SNAPSHOT_LIST, description="snapshots, newest first")
+@responds(200, schema=SNAPSHOT_LIST, description="snapshots, newest first", headers=PAGED)
 @query_args(LIST_QUERY)
 async def snapshots(query: dict[str, Any]) -> Any:
     """Snapshots, newest first: path, name, size, mtime and creation time."""
-    archive = await media().indexed()
-    return await json_list(archive.newest_first("snapshot", query.get("offset", 0),
-                                                query.get("limit", DEFAULT_LIST_LIMIT)))
+    return await page_of("snapshot", query)
 
 
 @blueprint.get("/snapshot_image")
@@ -323,16 +333,12 @@ async def sprite_by_name(name: str) -> Any:
 
 
 @blueprint.get("/archive")
-@responds(200, schema=RECORDING_LIST, description="recordings, newest first")
+@responds(200, schema=RECORDING_LIST, description="recordings, newest first",
+          headers=PAGED)
 @query_args(LIST_QUERY)
 async def archive_list(query: dict[str, Any]) -> Any:
     """Recordings, newest first: path, size, mtime, duration, thumbnail/sprite flags."""
-    archive = await media().indexed()
-    items = archive.newest_first("recording", query.get("offset", 0),
-                                 query.get("limit", DEFAULT_LIST_LIMIT))
-    response = await json_list(items)
-    response.headers["X-Total-Count"] = str(archive.count("recording"))
-    return response
+    return await page_of("recording", query)
 
 
 @blueprint.get("/archive/count")

@@ -14,8 +14,6 @@ from seccam_core.api.media import (
     DURATION,
     FILE_FIELDS,
     FILE_REQUIRED,
-    MESSAGE,
-    NULLABLE_STRING,
     PATH_QUERY,
     json_list,
     media,
@@ -24,7 +22,13 @@ from seccam_core.api.media import (
     send_video,
     video_responses,
 )
-from seccam_core.api.validation import json_body, query_args, responds
+from seccam_core.api.validation import (
+    NULLABLE_STRING,
+    json_body,
+    message_answer,
+    query_args,
+    responds,
+)
 from seccam_core.media.layout import sidecars
 from seccam_core.media.sections import TIMELAPSE_SCHEMA
 
@@ -47,18 +51,15 @@ TIMELAPSE_STATUS = {
         "resolution": {"type": "string", **_SETTINGS["resolution"]},
         "today_frame_count": {"type": "integer", "minimum": 0,
                               "description": "frames captured today, waiting for the stitch"},
-        "last_capture": {**NULLABLE_STRING, "description": "when the newest frame was taken "
-                         "(ISO 8601, local time without an offset)"},
+        "last_capture": {"type": ["string", "null"], "format": "date-time",
+                         "description": "when the newest frame was taken (ISO 8601, local "
+                         "time with its UTC offset)"},
         "error": {**NULLABLE_STRING, "description": "why the last frame or stitch failed"},
     },
     "required": ["enabled", "interval_minutes", "fps", "resolution", "today_frame_count",
                  "last_capture", "error"],
 }
-TIMELAPSE_CHANGED = {
-    "type": "object",
-    "properties": {"message": MESSAGE, "status": TIMELAPSE_STATUS},
-    "required": ["message", "status"],
-}
+TIMELAPSE_CHANGED = message_answer(status=TIMELAPSE_STATUS, always=("status",))
 TIMELAPSE_ITEM = {
     "type": "object",
     "properties": {

@@ -73,31 +73,38 @@ def _remember(view: Any, kind: str, schema: Any) -> None:
 NULLABLE_STRING: dict[str, Any] = {"type": ["string", "null"]}
 
 
-def message_answer(**fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The schema of an answer ``{"message": "..."}``, with these optional ``fields`` too."""
+def message_answer(
+    *, always: tuple[str, ...] = (), **fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The schema of an answer ``{"message": "..."}`` with these ``fields`` too.
+
+    The fields named in ``always`` are in every answer; the others may be left out.
+    """
     return {
         "type": "object",
         "properties": {
             "message": {"type": "string", "description": "what was done, for people"},
             **fields,
         },
-        "required": ["message"],
+        "required": ["message", *always],
     }
 
 
 def responds(
     status: int, *, schema: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
     content_type: str = "application/json", description: str = "",
+    headers: Mapping[str, str] | None = None,
 ) -> Callable[[F], F]:
     """Document a response of the view (status, media type, JSON Schema) for OpenAPI.
 
     ``schema`` may be a callable of the ``Seccam`` facade, like :func:`json_body`'s.
+    ``headers`` names the headers the answer carries, each with what it means.
     """
 
     def decorate(view: F) -> F:
         responses = dict(getattr(view, "seccam_schemas", {}).get("responses", {}))
         responses[status] = {"schema": schema, "content_type": content_type,
-                             "description": description}
+                             "description": description, "headers": dict(headers or {})}
         _remember(view, "responses", responses)
         return view
 

@@ -118,7 +118,8 @@ class Timelapse:
             "fps": settings.get("fps"),
             "resolution": settings.get("resolution"),
             "today_frame_count": self.today_frame_count,
-            "last_capture": self.last_capture.isoformat() if self.last_capture else None,
+            "last_capture": (self.last_capture.astimezone().isoformat(timespec="seconds")
+                             if self.last_capture else None),
             "error": self.last_error,
         }
 

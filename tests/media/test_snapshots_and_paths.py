@@ -29,6 +29,9 @@ def test_snapshots_are_taken_listed_served_and_deleted(media_server):
     listing = client.get("/snapshots").json()
     assert [item["path"] for item in listing] == [str(paths[1]), str(paths[0])]
     assert listing[0]["size"] == paths[1].stat().st_size
+    page = client.get("/snapshots", params={"offset": 1, "limit": 1})
+    assert [item["path"] for item in page.json()] == [str(paths[0])]
+    assert page.headers["X-Total-Count"] == "2"
 
     image = client.get("/snapshot_image", params={"path": str(paths[0])})
     assert image.status_code == 200

@@ -33,7 +33,9 @@ def test_frames_are_captured_and_the_day_is_stitched(media_server):
     status = wait_until(lambda: (s := client.get("/timelapse/status").json())
                         ["today_frame_count"] >= 3 and s, 20, "three frames")
     assert status["enabled"] is True and status["resolution"] == "320:240"
-    assert status["last_capture"] is not None
+    last_capture = datetime.fromisoformat(status["last_capture"])
+    assert last_capture.utcoffset() is not None, "a time a client can place"
+    assert abs((datetime.now().astimezone() - last_capture).total_seconds()) < 60
     assert client.post("/timelapse/stop").json()["status"]["enabled"] is False
     frames_dir = server.seccam.services["media"].layout.frames_dir
     frames = sorted(frames_dir.glob("*/frame_*.jpg"))
