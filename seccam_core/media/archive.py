@@ -33,6 +33,7 @@ from seccam_core.media.layout import MediaLayout, sidecars
 log = logging.getLogger(__name__)
 
 KINDS = ("recording", "snapshot", "timelapse")
+VIDEO_KINDS = ("recording", "timelapse")  # the kinds with a .meta.json giving the duration
 _NAME_STAMP = re.compile(r"^(?:output|snapshot|timelapse)_(\d{8})(?:_(\d{6}))?")
 
 
@@ -171,7 +172,7 @@ class ArchiveIndex:
                     sprite=bool(stem) and f"{stem}.sprite.jpg" in found,
                 )
                 entries.append(entry)
-                if kind == "recording" and f"{stem}.meta.json" in found:
+                if kind in VIDEO_KINDS and f"{stem}.meta.json" in found:
                     with_meta.append(entry)
         with self._lock:
             # Files added or forgotten while the scan ran win over what it saw.
@@ -211,7 +212,7 @@ class ArchiveIndex:
             _created(path.name, stat.st_mtime),
             thumbnail=bool(thumb and thumb.exists()), sprite=bool(sprite and sprite.exists()),
             duration=duration if duration is not None else (
-                _read_duration(path) if kind == "recording" else None),
+                _read_duration(path) if kind in VIDEO_KINDS else None),
         )
         with self._lock:
             self._remove(str(path))

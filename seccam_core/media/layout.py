@@ -12,11 +12,13 @@ the archive, the storage cleaner and the file endpoints.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seccam_core.files import FileArea
 
@@ -63,6 +65,21 @@ def sidecars(video: Path) -> list[Path]:
     """The sidecar files that belong to a video (whether they exist or not)."""
     stem = video.name[: -len(".mp4")] if video.name.endswith(".mp4") else video.stem
     return [video.with_name(stem + suffix) for suffix in SIDECAR_SUFFIXES]
+
+
+def merge_meta(video: Path, extra: dict[str, Any]) -> None:
+    """Add fields to a video's ``.meta.json`` (written atomically; a damaged one is replaced)."""
+    target = sidecars(video)[2]
+    try:
+        meta = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    meta.update(extra)
+    temp = target.with_name(f".{target.name}.tmp")
+    temp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    os.replace(temp, target)
 
 
 def unique_name(folder: Path, prefix: str, suffix: str, when: datetime) -> Path:

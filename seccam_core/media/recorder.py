@@ -32,7 +32,7 @@ from seccam_core.media import stills
 from seccam_core.media.archive import ArchiveIndex
 from seccam_core.media.camera import CameraPipeline, CameraUnavailable, Segment
 from seccam_core.media.ffmpeg import FfmpegError, FfmpegJob, FfmpegRunner
-from seccam_core.media.layout import MediaLayout, sidecars, unique_name
+from seccam_core.media.layout import MediaLayout, merge_meta, sidecars, unique_name
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +41,6 @@ STOP_WAIT_SECONDS = 2.5
 
 class RecorderUnavailable(RuntimeError):
     """A recording cannot start (the camera is stopped)."""
-
-
-def _merge_meta(video: Path, extra: dict[str, Any]) -> None:
-    """Add fields to a recording's ``.meta.json`` (written atomically)."""
-    target = sidecars(video)[2]
-    try:
-        meta = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        meta = {}
-    if not isinstance(meta, dict):
-        meta = {}
-    meta.update(extra)
-    temp = target.with_name(f".{target.name}.tmp")
-    temp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    os.replace(temp, target)
 
 
 def iso_utc(epoch: float) -> str:
@@ -336,7 +321,7 @@ class Recorder:
                     missing_ok=True)
                 await asyncio.to_thread(shutil.rmtree, work_dir, True)
                 continue
-            await asyncio.to_thread(_merge_meta, target, {"duration_seconds": duration,
+            await asyncio.to_thread(merge_meta, target, {"duration_seconds": duration,
                                                           "recovered": True})
             with contextlib.suppress(FfmpegError, OSError):
                 if duration is not None and duration >= stills.SPRITE_MIN_SECONDS:

@@ -27,7 +27,7 @@ from seccam_core.media import stills
 from seccam_core.media.archive import ArchiveIndex
 from seccam_core.media.camera import CameraPipeline, CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError, FfmpegJob, FfmpegRunner
-from seccam_core.media.layout import MediaLayout, sidecars
+from seccam_core.media.layout import MediaLayout, merge_meta, sidecars
 
 log = logging.getLogger(__name__)
 
@@ -255,8 +255,12 @@ class Timelapse:
             await stills.write_jpeg(self.runner, "timelapse-thumb", [
                 "-i", str(target), "-frames:v", "1", "-vf", "scale=320:-2", "-q:v", "3",
             ], sidecars(target)[0])
+        duration = len(frames) / fps
+        with contextlib.suppress(OSError):  # only the duration after a restart is lost
+            await asyncio.to_thread(merge_meta, target, {
+                "duration_seconds": duration, "frames": len(frames), "fps": fps})
         await asyncio.to_thread(shutil.rmtree, folder, True)
-        await asyncio.to_thread(self._archive().add, target, duration=len(frames) / fps)
+        await asyncio.to_thread(self._archive().add, target, duration=duration)
         self._publish("archive_updated", {"path": str(target), "type": "timelapse"})
         log.info("timelapse %s stitched from %d frames", target.name, len(frames))
         return target

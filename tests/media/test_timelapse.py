@@ -92,5 +92,12 @@ def test_frames_survive_a_restart_and_old_days_are_stitched(media_server, seccam
     [entry] = client.get("/timelapse").json()
     assert entry["date"] == yesterday
     assert _frames(decode(Path(entry["path"])).stderr) == 3
+    assert entry["duration"] == 1.0  # 3 frames at 3 fps
     assert not (timelapse_dir / yesterday).exists()
     assert len(list((timelapse_dir / today).glob("frame_*.jpg"))) == 2
+
+    server.stop()
+    again = media_server(Timelapse={"fps": 3}).client()
+    # The index answers before it has read the durations back from the .meta.json files.
+    wait_until(lambda: again.get("/timelapse").json()[0]["duration"] == 1.0, 10,
+               "the duration read back after a restart")
