@@ -68,7 +68,8 @@ RECORDING_FIELDS = {
                    "description": "when it was triggered (UTC, ends in Z); only while recording"},
     "reason": {"type": "string", "description": "what started it (manual, sensor); "
                "only while recording"},
-    "path": {"type": "string", "description": "the video it becomes; only while recording"},
+    "path": {"type": "string", "description": "the video it becomes, while recording; "
+             "after a stop by /toggle_recording, the finished video"},
     "sensor_type": {**NULLABLE_STRING, "description": "the sensor that triggered it; "
                     "only while recording"},
 }
@@ -226,11 +227,14 @@ async def recording_status() -> Any:
 async def toggle_recording() -> Any:
     """Start a manual recording, or stop the one running."""
     try:
-        recording = await media().recorder.toggle()
+        recording, finished = await media().recorder.toggle()
     except RecorderUnavailable as exc:
         raise Unavailable(str(exc)) from None
     message = "Recording started" if recording else "Recording stopped"
-    return jsonify({"message": message, **media().recorder.status()})
+    answer = {"message": message, **media().recorder.status()}
+    if finished is not None:
+        answer["path"] = str(finished)
+    return jsonify(answer)
 
 
 @blueprint.get("/camera/status")

@@ -195,13 +195,16 @@ class Recorder:
             return None
         return await asyncio.shield(task)
 
-    async def toggle(self) -> bool:
-        """Manual button: stop what records, or start a manual recording; the new state."""
+    async def toggle(self) -> tuple[bool, Path | None]:
+        """Manual button: stop what records, or start a manual recording.
+
+        Returns the new state, and after a stop the finished video (``None`` if nothing
+        could be saved).
+        """
         if self.current is not None:
-            await self.stop()
-            return False
+            return False, await self.stop()
         await self.start("manual")
-        return True
+        return True, None
 
     async def close(self) -> None:
         """Server stopping: finish the running recording and every one still finishing."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from camera_kit import camera_ready, make_jpeg, wait_until
+from camera_kit import camera_ready, decode, make_jpeg, wait_until
 
 from seccam_core.testing import assert_documented
 
@@ -35,14 +36,16 @@ def test_recording_camera_archive_and_snapshot_answers_match_the_document(media_
     documented("get", "/recording_status", client.get("/recording_status"))
     assert running["sensor_type"] == "pir" and running["started_at"].endswith("Z")
     stopped = documented("post", "/toggle_recording", client.post("/toggle_recording"))
-    assert stopped == {"message": "Recording stopped", "recording": False}
+    assert stopped["message"] == "Recording stopped" and stopped["recording"] is False
     started = documented("post", "/toggle_recording", client.post("/toggle_recording"))
     assert started["recording"] is True and started["reason"] == "manual"
     assert started["sensor_type"] is None
     recorder = server.seccam.services["recorder"]
     wait_until(lambda: server.call(lambda: sum(
         s.end - s.start for s in recorder.current.segments)) >= 3, 20, "3 s of video")
-    documented("post", "/toggle_recording", client.post("/toggle_recording"))
+    manual_stop = documented("post", "/toggle_recording", client.post("/toggle_recording"))
+    assert manual_stop["path"] == started["path"], "the stop answers the finished video"
+    assert decode(Path(manual_stop["path"])).returncode == 0
 
     def finished() -> list[dict[str, Any]]:
         items = client.get("/archive").json()
