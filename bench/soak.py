@@ -12,9 +12,9 @@ events lost (gaps in the ids a client saw across its reconnects).
 
 The triggers make a recording every few seconds. As on a camera that has run for
 months, the data folder is a small filesystem (a tmpfs of ``--data-mb``; needs root)
-with auto-delete on, so the archive reaches a steady size: a leak then shows as a
-trend, instead of hiding behind an index and a ``GET /archive`` answer that grow with
-every recording.
+with auto-delete on, and the load deletes all but the newest 20 snapshots, so the
+archive reaches a steady size: a leak then shows as a trend, instead of hiding behind
+an index and answers that grow with every file.
 
 Faults: builds a throw-away venv with the core and every plugin (uv), then kills the
 camera's ffmpeg, fills the disk under the data folder (a tmpfs it mounts; needs root),
@@ -170,6 +170,23 @@ async def request_loop(client: httpx.AsyncClient, stop: asyncio.Event, period: f
         await asyncio.sleep(period)
 
 
+async def snapshot_loop(client: httpx.AsyncClient, stop: asyncio.Event, period: float,
+                        stats: dict[str, int], keep: int = 20) -> None:
+    """A snapshot every ``period`` s; past ``keep`` the oldest are deleted, as a user would."""
+    while not stop.is_set():
+        try:
+            await client.post("/snapshot")
+            older = (await client.get("/snapshots", params={"offset": keep})).json()
+            for snapshot in older:
+                response = await client.post("/delete_snapshot",
+                                             json={"snapshot_path": snapshot["path"]})
+                stats["server_errors"] += response.status_code >= 500
+            stats["requests"] += 2 + len(older)
+        except httpx.HTTPError:
+            stats["transport_errors"] += 1
+        await asyncio.sleep(period)
+
+
 async def soak(server: Server, minutes: float) -> None:
     token = server.token
     headers = {"Authorization": f"Bearer {token}"}
@@ -187,7 +204,7 @@ async def soak(server: Server, minutes: float) -> None:
             request_loop(client, stop, 0.5, stats, "GET", "/archive"),
             request_loop(client, stop, 1.0, stats, "POST", "/settings",
                          lambda: {"Api": {"cors_origins": [f"http://soak-{next(counter)}"]}}),
-            request_loop(client, stop, 5.0, stats, "POST", "/snapshot"),
+            snapshot_loop(client, stop, 5.0, stats),
             request_loop(client, stop, 3.0, stats, "POST", "/sensor/mock/trigger"),
             request_loop(client, stop, 3.0, stats, "POST", "/sensor/mock/release"),
         ]
