@@ -16,13 +16,20 @@ from typing import Any
 from quart import Blueprint, Response, jsonify, request, send_file
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import (
-    NULLABLE_STRING,
-    json_body,
-    message_answer,
-    query_args,
-    responds,
+from seccam_core.api.media_schemas import (
+    CAMERA_STATUS,
+    DELETED_FILE,
+    LIST_QUERY,
+    PATH_QUERY,
+    RECORDING_LIST,
+    RECORDING_STATUS,
+    RECORDING_TOGGLED,
+    SNAPSHOT_BODY,
+    SNAPSHOT_LIST,
+    VIDEO_BODY,
+    VIDEO_QUERY,
 )
+from seccam_core.api.validation import json_body, query_args, responds
 from seccam_core.errors import ApiError, BadRequest, NotFound, Unavailable
 from seccam_core.media.camera import CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError
@@ -34,100 +41,6 @@ blueprint = Blueprint("media", __name__)
 
 IMAGE_CACHE_SECONDS = 24 * 3600
 DEFAULT_LIST_LIMIT = 1000
-
-LIST_QUERY = {
-    "type": "object",
-    "properties": {
-        "offset": {"type": "integer", "minimum": 0},
-        "limit": {"type": "integer", "minimum": 1, "maximum": 100000},
-    },
-}
-PATH_QUERY = {"type": "object", "properties": {"path": {"type": "string"}}}
-VIDEO_QUERY = {
-    "type": "object",
-    "properties": {"video_path": {"type": "string"}, "download": {"type": "boolean"}},
-}
-SNAPSHOT_BODY = {
-    "type": "object",
-    "properties": {"snapshot_path": {"type": "string", "minLength": 1}},
-    "required": ["snapshot_path"],
-}
-VIDEO_BODY = {
-    "type": "object",
-    "properties": {"video_path": {"type": "string", "minLength": 1}},
-    "required": ["video_path"],
-}
-
-# --- response schemas -------------------------------------------------------------------
-
-DELETED_FILE = message_answer(
-    path={"type": "string", "description": "the deleted file, absolute"}, always=("path",))
-RECORDING_FIELDS = {
-    "recording": {"type": "boolean"},
-    "started_at": {"type": "string", "format": "date-time",
-                   "description": "when it was triggered (UTC, ends in Z); only while recording"},
-    "reason": {"type": "string", "description": "what started it (manual, sensor); "
-               "only while recording"},
-    "path": {"type": "string", "description": "the video it becomes, while recording; "
-             "after a stop by /toggle_recording, the finished video"},
-    "sensor_type": {**NULLABLE_STRING, "description": "the sensor that triggered it; "
-                    "only while recording"},
-}
-WHILE_RECORDING = {
-    "if": {"properties": {"recording": {"const": True}}},
-    "then": {"required": ["started_at", "reason", "path", "sensor_type"]},
-}
-RECORDING_STATUS = {
-    "type": "object",
-    "properties": RECORDING_FIELDS,
-    "required": ["recording"],
-    **WHILE_RECORDING,
-}
-RECORDING_TOGGLED = {**message_answer(**RECORDING_FIELDS, always=("recording",)),
-                     **WHILE_RECORDING}
-CAMERA_STATUS = {
-    "type": "object",
-    "properties": {
-        "state": {"type": "string", "enum": ["stopped", "starting", "running", "restarting"]},
-        "source": {"type": "string",
-                   "description": "testpattern or the stream URL, credentials masked"},
-        "error": {**NULLABLE_STRING, "description": "why the capture last failed"},
-        "restarts": {"type": "integer", "minimum": 0,
-                     "description": "capture restarts since the server started"},
-        "pre_roll_seconds": {"type": "number", "minimum": 0},
-        "buffered_seconds": {"type": "number", "minimum": 0,
-                             "description": "seconds of video held for the pre-roll"},
-        "latest_frame_at": {"type": ["number", "null"],
-                            "description": "end of the newest buffered segment, epoch seconds"},
-    },
-    "required": ["state", "source", "error", "restarts", "pre_roll_seconds",
-                 "buffered_seconds", "latest_frame_at"],
-}
-LOCAL_TIME = {"type": "string", "format": "date-time"}
-FILE_FIELDS = {
-    "path": {"type": "string", "description": "absolute; what the other media routes take"},
-    "name": {"type": "string"},
-    "size": {"type": "integer", "minimum": 0, "description": "bytes"},
-    "mtime": {**LOCAL_TIME, "description": "last modified (local time with its offset)"},
-    "created": {**LOCAL_TIME, "description": "the time in the name, else mtime (local time "
-                "with its offset)"},
-}
-FILE_REQUIRED = ["path", "name", "size", "mtime", "created"]
-DURATION = {"type": ["number", "null"], "description": "seconds; null while unknown"}
-SNAPSHOT_ITEM = {"type": "object", "properties": FILE_FIELDS, "required": FILE_REQUIRED}
-RECORDING_ITEM = {
-    "type": "object",
-    "properties": {
-        **FILE_FIELDS,
-        "duration": DURATION,
-        "thumbnail": {"type": "boolean", "description": "whether /thumbnail has an image"},
-        "sprite": {"type": "boolean", "description": "whether /sprite has an image"},
-    },
-    "required": [*FILE_REQUIRED, "duration", "thumbnail", "sprite"],
-}
-SNAPSHOT_LIST = {"type": "array", "items": SNAPSHOT_ITEM}
-RECORDING_LIST = {"type": "array", "items": RECORDING_ITEM}
-
 
 def media() -> MediaService:
     service = current_seccam().services.get("media")

@@ -10,17 +10,19 @@ from quart import Blueprint, jsonify
 
 from seccam_core.api.context import current_seccam
 from seccam_core.api.media import (
-    DELETED_FILE,
-    DURATION,
-    FILE_FIELDS,
-    FILE_REQUIRED,
-    PATH_QUERY,
     json_list,
     media,
     required_text,
     send_image,
     send_video,
     video_responses,
+)
+from seccam_core.api.media_schemas import (
+    DELETED_FILE,
+    DURATION,
+    FILE_FIELDS,
+    FILE_REQUIRED,
+    PATH_QUERY,
 )
 from seccam_core.api.validation import (
     NULLABLE_STRING,
