@@ -33,23 +33,13 @@ from pathlib import Path
 import psutil
 
 from seccam_core.media.ffmpeg import find_ffmpeg
-from seccam_core.testing import LiveServer, make_app
+from seccam_core.testing import LiveServer, make_app, wait_until
 
 
 def start_server(data_dir: Path, camera: dict[str, object] | None = None) -> LiveServer:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "settings.json").write_text(json.dumps({"Camera": camera or {}}))
     return LiveServer(make_app(data_dir)).start()
-
-
-def wait_until(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError(what)
 
 
 def duration_of(path: Path) -> float:

@@ -19,6 +19,7 @@ Install ``seccam-core[testing]`` and these fixtures are there, none of them auto
     loopback port, in a thread; ``server.client()`` is an ``httpx.Client`` with the
     token, ``server.events()`` an SSE reader. Stopped at the end of the test.
 
+``wait_until(predicate, timeout, what)`` polls until something shows over HTTP.
 ``assert_documented(server.app, "get", "/my/route", response)`` checks an answer against
 what ``/openapi.json`` promises for it (status, JSON Schema) and returns its JSON.
 
@@ -149,6 +150,27 @@ class TokenTestClient:
 def seccam_client(seccam_app: Any) -> TokenTestClient:
     """A test client of ``seccam_app`` that sends the token."""
     return TokenTestClient(seccam_app, seccam_app.seccam)
+
+
+# --- waiting ---------------------------------------------------------------------------
+
+
+def wait_until(
+    predicate: Callable[[], Any], timeout: float = 30.0, what: str = "", interval: float = 0.05
+) -> Any:
+    """Poll ``predicate`` until it returns something truthy, and return that.
+
+    For state that only shows over HTTP (the server runs in another thread); raises
+    ``TimeoutError`` naming ``what`` once ``timeout`` seconds pass.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not within {timeout} s: {what or predicate}")
+        time.sleep(interval)
 
 
 # --- the API contract -----------------------------------------------------------------

@@ -82,6 +82,12 @@ async def send_video(path: Path, *, download: bool = False) -> Response:
     return response
 
 
+def image_responses(view: Any) -> Any:
+    """Document an image view: the JPEG, or 404."""
+    view = responds(200, content_type="image/jpeg", description="the JPEG")(view)
+    return responds(404, description="no such image")(view)
+
+
 def video_responses(view: Any) -> Any:
     """Document a video view: 200 or 206 (Range) as video/mp4, 416, 404."""
     ranges = {"Accept-Ranges": "bytes: a Range request gets a 206"}
@@ -182,8 +188,7 @@ async def snapshots(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/snapshot_image")
-@responds(200, content_type="image/jpeg", description="the JPEG")
-@responds(404, description="no such image")
+@image_responses
 @query_args(PATH_QUERY)
 async def snapshot_image(query: dict[str, Any]) -> Any:
     """The JPEG of one snapshot (cached 24 h)."""
@@ -213,8 +218,7 @@ async def _sidecar(requested: Any, index: int) -> Response:
 
 
 @blueprint.get("/thumbnail")
-@responds(200, content_type="image/jpeg", description="the JPEG")
-@responds(404, description="no such image")
+@image_responses
 @query_args(VIDEO_QUERY)
 async def thumbnail(query: dict[str, Any]) -> Any:
     """The JPEG taken when a recording started (cached 24 h)."""
@@ -222,16 +226,14 @@ async def thumbnail(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/thumbnail/<path:name>")
-@responds(200, content_type="image/jpeg", description="the JPEG")
-@responds(404, description="no such image")
+@image_responses
 async def thumbnail_by_name(name: str) -> Any:
     """The same, by the recording's file name."""
     return await _sidecar(name, 0)
 
 
 @blueprint.get("/sprite")
-@responds(200, content_type="image/jpeg", description="the JPEG")
-@responds(404, description="no such image")
+@image_responses
 @query_args(VIDEO_QUERY)
 async def sprite(query: dict[str, Any]) -> Any:
     """A recording's hover-scrub strip, 10 frames of 160x90 (cached 24 h)."""
@@ -239,8 +241,7 @@ async def sprite(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/sprite/<path:name>")
-@responds(200, content_type="image/jpeg", description="the JPEG")
-@responds(404, description="no such image")
+@image_responses
 async def sprite_by_name(name: str) -> Any:
     """The same, by the recording's file name."""
     return await _sidecar(name, 1)

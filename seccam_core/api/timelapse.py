@@ -10,6 +10,7 @@ from quart import Blueprint, jsonify
 
 from seccam_core.api.context import current_seccam
 from seccam_core.api.media import (
+    image_responses,
     json_list,
     media,
     required_text,
@@ -141,8 +142,7 @@ async def timelapse_video(query: dict[str, Any]) -> Any:
 
 
 @blueprint.get("/timelapse/thumbnail")
-@responds(200, content_type="image/jpeg", description="the JPEG")
-@responds(404, description="no such image")
+@image_responses
 @query_args(PATH_QUERY)
 async def timelapse_thumbnail(query: dict[str, Any]) -> Any:
     """A timelapse video's thumbnail (cached 24 h)."""

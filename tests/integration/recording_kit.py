@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from seccam_core.media.ffmpeg import find_ffmpeg
-from seccam_core.testing import EventReader, SSEEvent
+from seccam_core.testing import EventReader, SSEEvent, wait_until
 
 # A small, cheap test pattern: two cores are shared by many.
 FAST_CAMERA = {"test_pattern_size": "160x120", "test_pattern_fps": 10}
@@ -26,17 +26,6 @@ def add_settings(data_dir: Path, document: dict[str, Any]) -> None:
     for section, fields in document.items():
         current.setdefault(section, {}).update(fields)
     path.write_text(json.dumps(current))
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
-    """Poll ``predicate`` (over HTTP) until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise TimeoutError(f"timed out waiting for {what or predicate}")
 
 
 def camera_holds(server: Any, seconds: float) -> dict[str, Any]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 from seccam_core.media.ffmpeg import find_ffmpeg
+from seccam_core.testing import wait_until
 
 PRE_ROLL = 2
 FAST_CAMERA = {
@@ -24,17 +23,6 @@ FAST_CAMERA = {
 def write_settings(data_dir: Path, document: dict[str, Any]) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "settings.json").write_text(json.dumps(document))
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    """Poll ``predicate`` until it returns something truthy (the server runs elsewhere)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise TimeoutError(f"timed out waiting for {what or predicate}")
 
 
 def our_ffmpeg_processes() -> list[psutil.Process]:

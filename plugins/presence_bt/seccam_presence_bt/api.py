@@ -139,6 +139,10 @@ PRESENCE_STATUS = {
 }
 
 
+NOT_RUNNING_IS_503 = responds(
+    503, description="Bluetooth presence is not running (no adapter or BlueZ)")
+
+
 def monitor() -> PresenceMonitor:
     service = current_seccam().services.get(SERVICE_NAME)
     if service is None:
@@ -150,7 +154,7 @@ def monitor() -> PresenceMonitor:
 @blueprint.post("/bluetooth/scan")
 @json_body(SCAN_BODY)
 @responds(200, schema=SCAN_RESULT)
-@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
+@NOT_RUNNING_IS_503
 async def scan(body: dict[str, Any]) -> dict[str, Any]:
     """Discover nearby Bluetooth devices (about 20 s): address, name, RSSI."""
     presence = monitor()
@@ -163,7 +167,7 @@ async def scan(body: dict[str, Any]) -> dict[str, Any]:
 @json_body(DISCOVERABLE_BODY)
 @responds(200, schema=PAIRED)
 @responds(408, description="no device paired within `timeout` seconds")
-@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
+@NOT_RUNNING_IS_503
 async def discoverable(body: dict[str, Any]) -> dict[str, Any]:
     """Be discoverable until a phone pairs; pair, trust and track it (408 on time-out)."""
     timeout = body.get("timeout", 90)
@@ -177,7 +181,7 @@ async def discoverable(body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.post("/bluetooth/pair")
 @json_body(ADD_BODY)
 @responds(200, schema=ADDED)
-@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
+@NOT_RUNNING_IS_503
 async def add_device(body: dict[str, Any]) -> dict[str, Any]:
     """Pair with a device, trust it and track it for presence."""
     presence = monitor()
@@ -193,7 +197,7 @@ async def add_device(body: dict[str, Any]) -> dict[str, Any]:
 @json_body(REMOVE_BODY)
 @responds(200, schema=REMOVED)
 @responds(404, description="the address is neither tracked nor paired")
-@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
+@NOT_RUNNING_IS_503
 async def remove_device(body: dict[str, Any]) -> dict[str, Any]:
     """Unpair a device and stop tracking it."""
     unpaired, tracked = await monitor().remove(body["address"])
@@ -204,7 +208,7 @@ async def remove_device(body: dict[str, Any]) -> dict[str, Any]:
 
 @blueprint.get("/devices/status")
 @responds(200, schema=DEVICES_STATUS)
-@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
+@NOT_RUNNING_IS_503
 async def devices_status() -> dict[str, Any]:
     """Whether each tracked device is home, in the original's shape: ``{"bt": {address: bool}}``."""
     return {"bt": {device.address: device.present for device in monitor().source.devices}}
@@ -213,7 +217,7 @@ async def devices_status() -> dict[str, Any]:
 @blueprint.get("/bt/devices")
 @blueprint.get("/bluetooth/devices")
 @responds(200, schema=PRESENCE_STATUS)
-@responds(503, description="Bluetooth presence is not running (no adapter or BlueZ)")
+@NOT_RUNNING_IS_503
 async def tracked_devices() -> dict[str, Any]:
     """Tracked devices with present/away and last seen time, the adapter and the last poll."""
     return monitor().status()

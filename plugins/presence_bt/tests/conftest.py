@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,18 +22,6 @@ FAST_PRESENCE = {
 NO_CAMERA = frozenset({"builtin.media"})
 PHONE = "AA:BB:CC:DD:EE:01"
 TABLET = "AA:BB:CC:DD:EE:02"
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
-    """Poll ``condition`` until it is truthy (returned) or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not within {timeout} s: {what or condition}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@
 import json
 
 import seccam_presence_bt
-from conftest import NO_CAMERA, PHONE, TABLET, wait_until
+from conftest import NO_CAMERA, PHONE, TABLET
+
+from seccam_core.testing import wait_until
 
 
 def stored_devices(server):

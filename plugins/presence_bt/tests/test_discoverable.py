@@ -9,8 +9,10 @@ import threading
 
 import dbus
 import pytest
-from conftest import PHONE, TABLET, wait_until
+from conftest import PHONE, TABLET
 from seccam_presence_bt.agent import AGENT_PATH
+
+from seccam_core.testing import wait_until
 
 
 def discoverable_in_background(client, path="/bt/discoverable", **body):

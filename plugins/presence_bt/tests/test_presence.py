@@ -8,7 +8,9 @@ coming back by the template's own ConnectDevice.
 import time
 from datetime import datetime
 
-from conftest import PHONE, TABLET, wait_until
+from conftest import PHONE, TABLET
+
+from seccam_core.testing import wait_until
 
 AWAY_AFTER = 1.5
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import threading
 
-from conftest import PHONE, TABLET, wait_until
+from conftest import PHONE, TABLET
 
-from seccam_core.testing import assert_documented
+from seccam_core.testing import assert_documented, wait_until
 
 
 def test_scan_add_status_and_remove(bluez, start_server):

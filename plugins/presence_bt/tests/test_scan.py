@@ -2,7 +2,9 @@
 
 import threading
 
-from conftest import PHONE, TABLET, wait_until
+from conftest import PHONE, TABLET
+
+from seccam_core.testing import wait_until
 
 
 def test_plugin_is_installed(seccam_live_server, system_bus):

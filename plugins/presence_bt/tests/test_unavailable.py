@@ -5,7 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PHONE, wait_until
+from conftest import PHONE
+
+from seccam_core.testing import wait_until
 
 LONG_CALLS = [
     ("/bt/scan", {"duration": 0.2}),
