@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from seccam_core.actions import ActionRunner
 from seccam_core.auth import AuthService
@@ -21,10 +21,24 @@ from seccam_core.contributions import (
 )
 from seccam_core.events import EventBus
 from seccam_core.plugins import PluginHost, disabled_from_env, load_plugins, unique_by_name
-from seccam_core.sensors import SensorType
+from seccam_core.sensing.types import SensorType
+from seccam_core.services import (
+    ARCHIVE,
+    CAMERA,
+    RECORDER,
+    SENSORS,
+    Archive,
+    Camera,
+    Recorder,
+    Sensors,
+    ServiceKey,
+    ServiceRegistry,
+)
 from seccam_core.settings import SettingsStore
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_PORT = 5005
 
@@ -55,10 +69,12 @@ class Config:
 
 
 class Seccam:
-    """What plugins receive: settings, the event bus, the registries, shared services.
+    """What plugins receive: settings, the event bus, the registries, typed services.
 
-    Plugins get this object, never the Quart app. ``services`` is where a plugin offers
-    an object to others (the camera, the recorder, the sensor controller), by name.
+    Plugins get this object, never the Quart app. A plugin offers an object to the others
+    with ``provide(KEY, obj)`` (see :mod:`seccam_core.services`); the core's own services
+    are the typed attributes ``recorder``, ``archive``, ``camera`` and ``sensors``, each
+    ``None`` while its plugin is disabled; ``require(KEY)`` raises instead.
     """
 
     def __init__(self, config: Config) -> None:
@@ -79,14 +95,53 @@ class Seccam:
         self.presence_sources: dict[str, PresenceSource] = {}
         self.storage_policies: dict[str, StoragePolicy] = {}
         self.alert_metrics: dict[str, AlertMetric] = {}
-        self.services: dict[str, Any] = {}
+        self.services = ServiceRegistry()
         self.action_runner: ActionRunner | None = None
         self.initial_password: str | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def logs_dir(self) -> Path:
+        """Where the API log and the script logs live."""
         return self.data_dir / "logs"
+
+    # --- services -----------------------------------------------------------------------
+
+    def provide(self, key: ServiceKey[T], service: T, *, replace: bool = False) -> None:
+        """Offer ``service`` to the other plugins under ``key`` (call at startup)."""
+        self.services.provide(key, service, replace=replace)
+
+    def withdraw(self, key: ServiceKey[T]) -> T | None:
+        """Take a service away again (call at shutdown); returns what was provided."""
+        return self.services.withdraw(key)
+
+    def get(self, key: ServiceKey[T]) -> T | None:
+        """A service, or ``None`` while nobody provides it."""
+        return self.services.get(key)
+
+    def require(self, key: ServiceKey[T]) -> T:
+        """A service; :class:`~seccam_core.services.ServiceMissing` while nobody provides it."""
+        return self.services.require(key)
+
+    @property
+    def recorder(self) -> Recorder | None:
+        """The media recorder (``None`` while the media plugin is off)."""
+        return self.services.get(RECORDER)
+
+    @property
+    def archive(self) -> Archive | None:
+        """The archive index of the recordings folder."""
+        return self.services.get(ARCHIVE)
+
+    @property
+    def camera(self) -> Camera | None:
+        """The camera pipeline."""
+        return self.services.get(CAMERA)
+
+    @property
+    def sensors(self) -> Sensors | None:
+        """The sensor controller (``None`` while the sensor plugin is off)."""
+        return self.services.get(SENSORS)
 
     def someone_home(self) -> bool:
         """True while any presence source sees someone; unknown counts as nobody."""

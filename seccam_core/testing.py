@@ -52,6 +52,20 @@ from quart import Quart
 
 from seccam_core.app import create_app, seccam_of
 from seccam_core.runtime import Config, Seccam
+from seccam_core.sensing.doubles import EdgeRecorder, StandInRecorder, SwitchablePresence
+
+__all__ = [
+    "EdgeRecorder",
+    "EventReader",
+    "LiveServer",
+    "SSEEvent",
+    "StandInRecorder",
+    "SwitchablePresence",
+    "TokenTestClient",
+    "assert_documented",
+    "make_app",
+    "wait_until",
+]
 
 LIVE_SERVER_START_TIMEOUT = 30.0
 

@@ -9,7 +9,7 @@ from quart.testing.app import LifespanError
 
 from seccam_core import hookimpl, hookspecs
 from seccam_core.plugins import load_plugins
-from seccam_core.sensors import SensorType
+from seccam_core.sensing.types import SensorType
 
 
 def install_fake_distribution(site, name, module_source):
