@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from quart import Blueprint
+
 from seccam_core.actions import ActionRunner
 from seccam_core.auth import AuthService
 from seccam_core.contributions import (
@@ -96,6 +98,7 @@ class Seccam:
         self.storage_policies: dict[str, StoragePolicy] = {}
         self.alert_metrics: dict[str, AlertMetric] = {}
         self.services = ServiceRegistry()
+        self._owners: dict[tuple[str, str], str] = {}
         self.action_runner: ActionRunner | None = None
         self.initial_password: str | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -153,25 +156,54 @@ class Seccam:
                 log.exception("presence source %s failed", source.name)
         return False
 
-    async def collect_contributions(self) -> None:
-        """Call every contribution hook once and build the registries."""
+    async def collect_contributions(self) -> list[tuple[str, Any]]:
+        """Call every contribution hook once and build the registries.
+
+        All or nothing per plugin: every hook is called first, and a plugin that failed
+        in any of them contributes nothing at all. Returns the blueprints of the plugins
+        that are in, as ``(plugin, blueprint)`` pairs, for the app to register.
+        """
         collect = self.plugins.collect
-        sections = unique_by_name(await collect("seccam_settings_sections"), "settings section")
-        for section in sections.values():
+        raw = {
+            "settings section": await collect("seccam_settings_sections"),
+            "sensor type": await collect("seccam_sensor_types"),
+            "action": await collect("seccam_actions"),
+            "presence source": await collect("seccam_presence_sources"),
+            "storage policy": await collect("seccam_storage_policies"),
+            "alert metric": await collect("seccam_alert_metrics", seccam=self),
+        }
+        blueprints = await collect("seccam_register_routes", seccam=self)
+        for plugin, section in raw["settings section"]:
             if not isinstance(section, SettingsSection):
-                raise TypeError(f"not a SettingsSection: {section!r}")
+                self.plugins.fail(plugin, f"not a SettingsSection: {section!r}")
+        for plugin, blueprint in blueprints:
+            if not isinstance(blueprint, Blueprint):
+                self.plugins.fail(plugin, f"seccam_register_routes returned {blueprint!r}")
+        failed = self.plugins.failed()
+        kept = {what: [(p, item) for p, item in pairs if p not in failed]
+                for what, pairs in raw.items()}
+        for section in unique_by_name(kept["settings section"], "settings section").values():
             self.settings.register(section)
-        self.sensor_types = unique_by_name(await collect("seccam_sensor_types"), "sensor type")
-        self.actions = unique_by_name(await collect("seccam_actions"), "action")
-        self.presence_sources = unique_by_name(
-            await collect("seccam_presence_sources"), "presence source"
-        )
-        self.storage_policies = unique_by_name(
-            await collect("seccam_storage_policies"), "storage policy"
-        )
-        self.alert_metrics = unique_by_name(
-            await collect("seccam_alert_metrics", seccam=self), "alert metric"
-        )
+        self.sensor_types = unique_by_name(kept["sensor type"], "sensor type")
+        self.actions = unique_by_name(kept["action"], "action")
+        self.presence_sources = unique_by_name(kept["presence source"], "presence source")
+        self.storage_policies = unique_by_name(kept["storage policy"], "storage policy")
+        self.alert_metrics = unique_by_name(kept["alert metric"], "alert metric")
+        self._owners = {(what, item.name): p for what, pairs in kept.items()
+                        for p, item in pairs}
+        return [(p, blueprint) for p, blueprint in blueprints if p not in failed]
+
+    def drop_contributions(self, plugin: str) -> None:
+        """Take a plugin that failed after contributing (at startup) out of the
+        registries; its routes answer 503 from then on (see the app's guard)."""
+        registries: dict[str, dict[str, Any]] = {
+            "sensor type": self.sensor_types, "action": self.actions,
+            "presence source": self.presence_sources,
+            "storage policy": self.storage_policies, "alert metric": self.alert_metrics,
+        }
+        for (what, name), owner in list(self._owners.items()):
+            if owner == plugin and what in registries:
+                registries[what].pop(name, None)
 
     async def start_actions(self) -> None:
         self.action_runner = ActionRunner(self.bus, self.actions.values(), self)
