@@ -43,6 +43,7 @@ from seccam_core.api.validation import (  # noqa: E402
     described_body,
     json_body,
     message_answer,
+    query_args,
     read_json_object,
     responds,
 )
@@ -76,6 +77,8 @@ from seccam_core.media.layout import (  # noqa: E402
     MediaLayout,
     media_layout,
     sidecars,
+    time_from_name,
+    unique_name,
 )
 from seccam_core.runtime import Seccam  # noqa: E402
 from seccam_core.sensing.building_blocks import (  # noqa: E402
@@ -171,8 +174,11 @@ __all__ = [
     "media_layout",
     "message_answer",
     "name_allowed",
+    "query_args",
     "read_json_object",
     "read_text",
     "responds",
     "sidecars",
+    "time_from_name",
+    "unique_name",
 ]
