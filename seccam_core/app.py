@@ -95,7 +95,6 @@ async def build(app: Quart) -> Seccam:
 
 async def _start(app: Quart, seccam: Seccam) -> None:
     seccam.loop = asyncio.get_running_loop()
-    seccam.bus.bind_loop(seccam.loop)
     await build(app)
     seccam.auth.ensure_token()
     seccam.initial_password = seccam.auth.ensure_password()
