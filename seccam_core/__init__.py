@@ -47,6 +47,14 @@ from seccam_core.api.validation import (  # noqa: E402
     read_json_object,
     responds,
 )
+from seccam_core.commands import (  # noqa: E402
+    Command,
+    CommandFailed,
+    CommandMissing,
+    CommandResult,
+    CommandTimeout,
+    run_command,
+)
 from seccam_core.contributions import (  # noqa: E402
     ActionContext,
     ActionType,
@@ -141,6 +149,11 @@ __all__ = [
     "Busy",
     "Camera",
     "CleanupReport",
+    "Command",
+    "CommandFailed",
+    "CommandMissing",
+    "CommandResult",
+    "CommandTimeout",
     "Conflict",
     "Countdown",
     "DeviceError",
@@ -190,6 +203,7 @@ __all__ = [
     "read_json_object",
     "read_text",
     "responds",
+    "run_command",
     "sidecars",
     "time_from_name",
     "unique_name",
