@@ -54,7 +54,12 @@ class ActionRunner:
 
     async def _work(self, action: ActionType, queue: asyncio.Queue[Event]) -> None:
         context = ActionContext(self._seccam, action)  # type: ignore[arg-type]
+        me = asyncio.current_task()
         while True:
+            if me is not None and me.cancelling():
+                # Python 3.11's wait_for swallows a cancel that arrives as the action
+                # finishes; without this the worker waits on queue.get() forever.
+                raise asyncio.CancelledError
             event = await queue.get()
             try:
                 await asyncio.wait_for(action.run(event, context), action.timeout)

@@ -63,3 +63,21 @@ def migrate_legacy_document(legacy: dict[str, Any]) -> dict[str, Any]:
         **{k: auth[k] for k in ("token", "password_hash") if isinstance(auth.get(k), str)},
     }
     return document
+
+
+def needs_sensor_list(document: dict[str, Any]) -> bool:
+    """Whether a document has a flat ``Sensor`` section but no ``Sensors`` list yet."""
+    return isinstance(document.get("Sensor"), dict) and "Sensors" not in document
+
+
+def add_sensor_list(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with a ``Sensors`` list made of its flat ``Sensor`` section.
+
+    The ``Sensor`` section stays: it is the primary sensor in the seed's shape, which
+    the seed's ``/sensor/...`` endpoints and old clients still read and write.
+    """
+    from seccam_core.sensing.config import entry_from_flat
+
+    migrated = copy.deepcopy(document)
+    migrated["Sensors"] = {"sensors": [entry_from_flat(document["Sensor"])]}
+    return migrated

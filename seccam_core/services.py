@@ -121,11 +121,14 @@ class Camera(Protocol):
 
 @runtime_checkable
 class Sensors(Protocol):
-    """The sensor controller: the configured sensor and its state."""
+    """The sensor controller: the configured sensors and their state."""
 
     @property
     def live_sensor(self) -> LiveSensor | None:
-        """The running sensor built by its type's factory (``None`` when none runs)."""
+        """The primary sensor's running instance (``None`` when none runs)."""
+
+    def live_sensor_of(self, sensor_id: str | None) -> LiveSensor | None:
+        """A sensor's running instance by id (``None`` for the primary; ``None`` if none)."""
 
     def status(self) -> dict[str, Any]:
         """What ``GET /sensor/status`` answers."""

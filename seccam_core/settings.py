@@ -36,8 +36,13 @@ from typing import Any
 import jsonschema
 
 from seccam_core.contributions import SettingsSection
-from seccam_core.errors import ApiError
-from seccam_core.legacy_settings import is_legacy_document, migrate_legacy_document
+from seccam_core.errors import ApiError, InvalidValue
+from seccam_core.legacy_settings import (
+    add_sensor_list,
+    is_legacy_document,
+    migrate_legacy_document,
+    needs_sensor_list,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +86,7 @@ class SettingsStore:
         self._lock = threading.RLock()
         self._sections: dict[str, SettingsSection] = {}
         self._validators: dict[str, jsonschema.Draft202012Validator] = {}
+        self._checks: dict[str, list[Callable[[dict[str, Any]], None]]] = {}
         self._file_state: tuple[int, int, int] | None = None
         with self._file_lock():
             self._document: dict[str, Any] = self._load()
@@ -99,7 +105,7 @@ class SettingsStore:
             document = self._parse(self.path)
         except ValueError as exc:
             return self._recover_from_corrupt_file(exc)
-        if is_legacy_document(document):
+        if is_legacy_document(document) or needs_sensor_list(document):
             return self._migrate(document)
         return document
 
@@ -130,16 +136,24 @@ class SettingsStore:
             self._write_file(document)
         return document
 
-    def _migrate(self, legacy: dict[str, Any]) -> dict[str, Any]:
+    def _migrate(self, old: dict[str, Any]) -> dict[str, Any]:
         copy_path = self.path.with_name(self.path.name + ".original")
-        copy_path.write_text(json.dumps(legacy, indent=2), encoding="utf-8")
+        if copy_path.exists():  # an earlier migration's copy is the older one: keep it
+            copy_path = copy_path.with_name(f"{copy_path.name}-{time.strftime('%Y%m%dT%H%M%S')}")
+        copy_path.write_text(json.dumps(old, indent=2), encoding="utf-8")
         os.chmod(copy_path, FILE_MODE)
-        document = migrate_legacy_document(legacy)
-        log.warning(
-            "settings.json was in the original flat layout: migrated into sections "
-            "(original kept as %s; authentication is on, as it is by default)",
-            copy_path.name,
-        )
+        document = old
+        if is_legacy_document(old):
+            document = migrate_legacy_document(old)
+            log.warning(
+                "settings.json was in the original flat layout: migrated into sections "
+                "(original kept as %s; authentication is on, as it is by default)",
+                copy_path.name,
+            )
+        if needs_sensor_list(document):
+            document = add_sensor_list(document)
+            log.warning("the Sensor section was copied into the Sensors list as its first "
+                        "sensor (the file before kept as %s)", copy_path.name)
         self._write_file(document)
         return document
 
@@ -168,6 +182,22 @@ class SettingsStore:
             section.name, describe_validation_error(section.name, error),
         )
         return copy.deepcopy(dict(section.defaults))
+
+    def add_check(self, name: str, check: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Add a rule across fields (or across sections) that a schema cannot express.
+
+        ``check(section)`` gets the merged section after its schema passed and raises
+        :class:`~seccam_core.errors.InvalidValue` naming the field (``sensors[1].id: ...``);
+        the write is then a 400 and nothing is stored. Returns a function removing it.
+        """
+        with self._lock:
+            self._checks.setdefault(name, []).append(check)
+
+        def remove() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._checks.get(name, []).remove(check)
+
+        return remove
 
     @property
     def sections(self) -> Mapping[str, SettingsSection]:
@@ -309,6 +339,11 @@ class SettingsStore:
                 )
                 if error is not None:
                     raise SettingsError(describe_validation_error(name, error))
+                for check in self._checks.get(name, ()):
+                    try:
+                        check(merged)
+                    except InvalidValue as exc:
+                        raise SettingsError(f"{name}.{exc}") from None
                 updated[name] = merged
             changed = [name for name, value in updated.items() if self._document.get(name) != value]
             if not changed:

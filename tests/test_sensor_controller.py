@@ -15,10 +15,11 @@ from sensor_doubles import DOOR_PIN
 from seccam_core.sensing.controller import SENSOR_CONTROLLER
 from seccam_core.sensing.doubles import StandInRecorder, SwitchablePresence
 
-STATUS_FIELDS = {"enabled", "armed", "triggered", "suppressed", "recording_from_sensor",
-                 "hold_seconds", "config", "sensor", "error"}
-STATE_FIELDS = {"enabled", "armed", "triggered", "suppressed", "recording_from_sensor",
-                "type", "gpio", "error"}
+SEED_STATUS_FIELDS = {"enabled", "armed", "triggered", "suppressed", "recording_from_sensor",
+                      "hold_seconds", "config", "sensor", "error"}
+STATUS_FIELDS = SEED_STATUS_FIELDS | {"sensors"}
+STATE_FIELDS = {"sensor_id", "enabled", "armed", "triggered", "suppressed",
+                "suppressed_reason", "recording_from_sensor", "type", "gpio", "error"}
 
 
 @pytest.fixture
@@ -46,7 +47,8 @@ def open_door(server, request=None):
     (the controller publishes the request before the state, so the recorder starts first)."""
     server.pin.drive_high()
     if request is not None:
-        server.sse.wait_for("recording_request", lambda d: d == request)
+        server.sse.wait_for("recording_request",
+                            lambda d: {k: d[k] for k in request} == request)
     return server.sse.wait_for("sensor_state", lambda d: d["triggered"]).data
 
 

@@ -1,4 +1,4 @@
-"""``/sensor/...``: configure, status, enable, disable, types and the raw pin test."""
+"""``/sensor/...`` (the seed's, on the primary sensor) and ``/sensors/...`` (every sensor)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from quart import Blueprint
 
 from seccam_core.api.context import current_seccam
 from seccam_core.api.validation import NULLABLE_STRING, json_body, message_answer, responds
-from seccam_core.errors import BadRequest
+from seccam_core.errors import BadRequest, Conflict
 from seccam_core.sensing.config import (
     GPIO_SCHEMA,
     MAX_GPIO,
+    SENSOR_BODY_SCHEMA,
+    SENSOR_ENTRY_SCHEMA,
     SENSOR_SECTION,
     SENSOR_TEST_SCHEMA,
     configure_schema,
+    entry_from_request,
     pin_for,
     section_from_request,
     sensor_type_named,
@@ -29,6 +32,37 @@ SENSOR_CONFIG = {
     "required": SENSOR_SECTION.schema["required"],
     "description": "the stored Sensor settings section",
 }
+LIVE_SENSOR = {
+    "type": ["object", "null"],
+    "properties": {
+        "type": {"type": "string"},
+        "name": {"type": "string", "description": "the type's label"},
+        "gpio": GPIO_SCHEMA,
+        "running": {"type": "boolean"},
+    },
+    "required": ["type", "name", "gpio", "running"],
+    "description": "the live sensor; null while none runs",
+}
+SENSOR_ENTRY_STATUS = {
+    "type": "object",
+    "properties": {
+        **SENSOR_ENTRY_SCHEMA["properties"],
+        "armed": {"type": "boolean", "description": "whether its edges count"},
+        "triggered": {"type": "boolean"},
+        "suppressed": {"type": "boolean",
+                       "description": "whether a trigger now would start nothing (arm mode)"},
+        "suppressed_reason": {**NULLABLE_STRING,
+                              "description": "why its last trigger started nothing"},
+        "in_incident": {"type": "boolean",
+                        "description": "whether it keeps the current recording going"},
+        "sensor": LIVE_SENSOR,
+        "measurement": {"type": ["object", "null"],
+                        "description": "a value it measures (distance, level), if any"},
+        "error": {**NULLABLE_STRING, "description": "why it is not running, if so"},
+    },
+    "required": [*SENSOR_ENTRY_SCHEMA["required"], "armed", "triggered", "suppressed",
+                 "suppressed_reason", "in_incident", "sensor", "measurement", "error"],
+}
 START_ERROR = {"type": "string", "description": "why the sensor could not start, if it did not"}
 SENSOR_STATUS = {
     "type": "object",
@@ -37,24 +71,17 @@ SENSOR_STATUS = {
         "armed": {"type": "boolean", "description": "whether edges count (false while a PIR "
                                                     "warms up)"},
         "triggered": {"type": "boolean"},
-        "suppressed": {"type": "boolean", "description": "whether presence suppresses it"},
+        "suppressed": {"type": "boolean", "description": "whether a trigger now would start "
+                                                         "nothing (arm mode, presence)"},
         "recording_from_sensor": {"type": "boolean",
                                   "description": "whether a recording runs for the sensor"},
         "hold_seconds": {"type": ["number", "null"],
                          "description": "the hold in force; null before the sensor was applied"},
         "config": SENSOR_CONFIG,
-        "sensor": {
-            "type": ["object", "null"],
-            "properties": {
-                "type": {"type": "string"},
-                "name": {"type": "string", "description": "the type's label"},
-                "gpio": GPIO_SCHEMA,
-                "running": {"type": "boolean"},
-            },
-            "required": ["type", "name", "gpio", "running"],
-            "description": "the live sensor; null while none runs",
-        },
+        "sensor": LIVE_SENSOR,
         "error": {**NULLABLE_STRING, "description": "why the sensor is not running, if so"},
+        "sensors": {"type": "array", "items": SENSOR_ENTRY_STATUS,
+                    "description": "every sensor (the first is this primary one)"},
     },
     "required": ["enabled", "armed", "triggered", "suppressed", "recording_from_sensor",
                  "hold_seconds", "config", "sensor", "error"],
@@ -190,4 +217,102 @@ async def sensor_test(body: dict[str, Any]) -> dict[str, Any]:
     if gpio is None:
         raise BadRequest(f"gpio: the {sensor_type.name} sensor needs a pin (0-{MAX_GPIO})")
     value, source = await controller().read_pin(sensor_type, gpio)
+    return {"value": value, "gpio": gpio, "type": sensor_type.name, "source": source}
+
+
+# --- /sensors: every sensor -----------------------------------------------------------
+
+SENSOR_LIST = {"type": "object", "properties": {"sensors": {"type": "array",
+                                                             "items": SENSOR_ENTRY_STATUS}},
+               "required": ["sensors"]}
+NEW_SENSOR_SCHEMA = {**SENSOR_BODY_SCHEMA, "required": ["type"]}
+
+
+@blueprint.get("/sensors")
+@responds(200, schema=SENSOR_LIST)
+async def sensors_list() -> dict[str, Any]:
+    """Every sensor, in order (the first is the primary), with its state."""
+    running = controller()
+    return {"sensors": [running.sensor_status(runner) for runner in running.runners]}
+
+
+@blueprint.post("/sensors")
+@json_body(NEW_SENSOR_SCHEMA)
+@responds(201, schema=SENSOR_ENTRY_STATUS)
+async def sensors_add(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Add a sensor (``id`` from its name unless given; ``modes`` default away, night)."""
+    running = controller()
+    entries = running.entries()
+    entry = entry_from_request(body, current_seccam().sensor_types, None,
+                               {str(e["id"]) for e in entries})
+    await running.save_entries([*entries, entry])
+    return running.sensor_status(running.require(entry["id"])), 201
+
+
+@blueprint.get("/sensors/<sensor_id>")
+@responds(200, schema=SENSOR_ENTRY_STATUS)
+async def sensors_get(sensor_id: str) -> dict[str, Any]:
+    """One sensor with its state (404 for an unknown id)."""
+    running = controller()
+    return running.sensor_status(running.require(sensor_id))
+
+
+@blueprint.put("/sensors/<sensor_id>")
+@json_body(SENSOR_BODY_SCHEMA)
+@responds(200, schema=SENSOR_ENTRY_STATUS)
+async def sensors_put(sensor_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Change a sensor's fields (those given; its id stays) and restart it."""
+    running = controller()
+    base = running.require(sensor_id).entry
+    entries = running.entries()
+    entry = entry_from_request(body, current_seccam().sensor_types, base, set())
+    await running.save_entries([entry if e["id"] == sensor_id else e for e in entries])
+    return running.sensor_status(running.require(sensor_id))
+
+
+@blueprint.delete("/sensors/<sensor_id>")
+@responds(200, schema=message_answer())
+async def sensors_delete(sensor_id: str) -> dict[str, Any]:
+    """Remove a sensor (ending its part in a recording); the last one stays (409)."""
+    running = controller()
+    running.require(sensor_id)
+    entries = running.entries()
+    if len(entries) == 1:
+        raise Conflict(f"sensor_id: {sensor_id!r} is the only sensor; disable it instead")
+    await running.save_entries([e for e in entries if e["id"] != sensor_id])
+    return {"message": f"Sensor {sensor_id} deleted"}
+
+
+@blueprint.post("/sensors/<sensor_id>/enable")
+@responds(200, schema=SENSOR_ENTRY_STATUS)
+async def sensors_enable(sensor_id: str) -> dict[str, Any]:
+    """Enable a sensor and start it (its ``error`` says why if it cannot)."""
+    running = controller()
+    running.require(sensor_id)
+    await running.apply({"enabled": True}, sensor_id)
+    return running.sensor_status(running.require(sensor_id))
+
+
+@blueprint.post("/sensors/<sensor_id>/disable")
+@responds(200, schema=SENSOR_ENTRY_STATUS)
+async def sensors_disable(sensor_id: str) -> dict[str, Any]:
+    """Stop a sensor (it leaves the recording it kept going) and disable it."""
+    running = controller()
+    running.require(sensor_id)
+    await running.apply({"enabled": False}, sensor_id)
+    return running.sensor_status(running.require(sensor_id))
+
+
+@blueprint.post("/sensors/<sensor_id>/test")
+@responds(200, schema=PIN_TEST)
+async def sensors_test(sensor_id: str) -> dict[str, Any]:
+    """Read a sensor's raw pin level (true = HIGH) without disturbing it."""
+    running = controller()
+    entry = running.require(sensor_id).entry
+    sensor_type = sensor_type_named(entry["type"], current_seccam().sensor_types)
+    gpio = pin_for(sensor_type, entry.get("gpio"))
+    if not sensor_type.uses_gpio or gpio is None:
+        return {"value": None, "type": sensor_type.name, "gpio": None,
+                "message": f"the {sensor_type.name} sensor has no pin to read"}
+    value, source = await running.read_pin(sensor_type, gpio)
     return {"value": value, "gpio": gpio, "type": sensor_type.name, "source": source}

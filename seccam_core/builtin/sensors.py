@@ -8,19 +8,19 @@ from seccam_core import hookimpl
 from seccam_core.api import sensors as sensors_api
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
-from seccam_core.sensing.config import SENSOR_SECTION
+from seccam_core.sensing.config import SENSOR_SECTION, SENSORS_SECTION
 from seccam_core.sensing.controller import SENSOR_CONTROLLER, SensorController
 
 
 @hookimpl
 def seccam_settings_sections() -> list[SettingsSection]:
-    """The ``Sensor`` section: type, gpio, enabled, hold_seconds, invert_logic, calibration."""
-    return [SENSOR_SECTION]
+    """``Sensors`` (the list) and ``Sensor`` (the primary sensor in the seed's shape)."""
+    return [SENSOR_SECTION, SENSORS_SECTION]
 
 
 @hookimpl
 def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
-    """``/sensor/status|types|configure|enable|disable|test``."""
+    """``/sensor/status|types|configure|enable|disable|test`` and ``/sensors/...``."""
     return [sensors_api.blueprint]
 
 

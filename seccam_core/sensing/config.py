@@ -6,7 +6,8 @@ One active sensor: its ``type``, ``gpio`` (BCM 0-27, ``null`` for a type without
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsonschema
@@ -167,3 +168,165 @@ def section_from_request(
         "invert_logic": body.get("invert_logic", False),
         "calibration": calibration,
     }
+
+
+# --- several sensors: the ``Sensors`` section ------------------------------------------
+
+SENSORS_SECTION_NAME = "Sensors"
+ARM_MODES = ("disarmed", "home", "away", "night")
+"""The arm modes (Home Assistant's alarm panel names); a sensor lists those it records in."""
+DEFAULT_MODES = ("away", "night")
+MAX_SENSORS = 32
+SLUG_PATTERN = "^[a-z0-9][a-z0-9-]{0,39}$"
+FLAT_FIELDS = ("type", "gpio", "enabled", "hold_seconds", "invert_logic", "calibration")
+
+MODES_SCHEMA: dict[str, Any] = {
+    "type": "array", "items": {"enum": list(ARM_MODES)}, "uniqueItems": True,
+    "description": "The arm modes in which it starts recordings (disarmed, home, away, night).",
+}
+ID_SCHEMA: dict[str, Any] = {
+    "type": "string", "pattern": SLUG_PATTERN,
+    "description": "Stable slug (a-z, 0-9, -; up to 40), used in /sensors/<id> and events.",
+}
+NAME_SCHEMA: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64,
+                               "description": "The name to show."}
+SENSOR_ENTRY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"id": ID_SCHEMA, "name": NAME_SCHEMA,
+                   **SENSOR_SECTION.schema["properties"], "modes": MODES_SCHEMA},
+    "required": ["id", "name", *FLAT_FIELDS, "modes"],
+    "additionalProperties": False,
+}
+
+
+def slug(text: str) -> str:
+    """``Front door`` -> ``front-door``: the id a sensor gets from its name or type."""
+    out = "".join(c if c.isalnum() and c.isascii() else "-" for c in text.lower())
+    out = "-".join(part for part in out.split("-") if part)[:40].strip("-")
+    return out or "sensor"
+
+
+def entry_from_flat(flat: Mapping[str, Any], *, name: str = "Sensor") -> dict[str, Any]:
+    """A ``Sensors`` entry for a flat ``Sensor`` section (today's or the original's)."""
+    defaults = SENSOR_SECTION.defaults
+    values = {key: copy.deepcopy(flat.get(key, defaults[key])) for key in FLAT_FIELDS}
+    return {"id": slug(str(values["type"])), "name": name, **values,
+            "modes": list(DEFAULT_MODES)}
+
+
+def flat_from_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``Sensor`` section (the seed's shape) for the primary sensor's entry."""
+    return {key: copy.deepcopy(entry[key]) for key in FLAT_FIELDS}
+
+
+SENSORS_SECTION = SettingsSection(
+    name=SENSORS_SECTION_NAME,
+    description="Every sensor of this camera. The first is the primary one: the seed's "
+                "/sensor/... endpoints and the Sensor section act on it.",
+    schema={
+        "type": "object",
+        "properties": {"sensors": {"type": "array", "items": SENSOR_ENTRY_SCHEMA,
+                                   "minItems": 1, "maxItems": MAX_SENSORS}},
+        "required": ["sensors"],
+        "additionalProperties": False,
+    },
+    defaults={"sensors": [entry_from_flat(SENSOR_SECTION.defaults)]},
+)
+
+
+def sensor_pins(sensor_type: SensorType, entry: Mapping[str, Any]) -> dict[str, int]:
+    """Every pin a sensor uses, by the field that names it (``gpio``, ``calibration.x``)."""
+    pins: dict[str, int] = {}
+    gpio = pin_for(sensor_type, entry.get("gpio"))
+    if gpio is not None:
+        pins["gpio"] = gpio
+    calibration = full_calibration(sensor_type, entry.get("calibration") or {})
+    for key in sensor_type.pin_keys:
+        value = calibration.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            pins[f"calibration.{key}"] = value
+    return pins
+
+
+def check_sensor_list(entries: Sequence[Mapping[str, Any]], types: Mapping[str, SensorType]) -> None:
+    """Rules across sensors and fields, after the shape check: :class:`InvalidValue` naming
+    the field (``sensors[1].gpio: ...``) for a duplicate id, a pin used twice (second
+    pins included), an enabled sensor without modes, or a type's own objection.
+
+    A sensor of a type that is not installed is let through (it reports an error when
+    started), so a plugin removed for a while does not make the list unsaveable.
+    """
+    seen_ids: dict[str, int] = {}
+    pin_owner: dict[int, str] = {}
+    for index, entry in enumerate(entries):
+        where = f"sensors[{index}]"
+        sensor_id = str(entry.get("id"))
+        if sensor_id in seen_ids:
+            raise InvalidValue(f"{where}.id: {sensor_id!r} is already used by "
+                               f"sensors[{seen_ids[sensor_id]}]")
+        seen_ids[sensor_id] = index
+        if entry.get("enabled") and not entry.get("modes"):
+            raise InvalidValue(f"{where}.modes: an enabled sensor needs at least one arm "
+                               f"mode ({', '.join(ARM_MODES)})")
+        sensor_type = types.get(str(entry.get("type")))
+        if sensor_type is None:
+            continue
+        for field_name, pin in sensor_pins(sensor_type, entry).items():
+            if pin in pin_owner:
+                raise InvalidValue(f"{where}.{field_name}: GPIO{pin} is already used by "
+                                   f"{pin_owner[pin]}")
+            pin_owner[pin] = f"sensor {sensor_id!r}"
+        if sensor_type.validate is not None:
+            calibration = full_calibration(sensor_type, entry.get("calibration") or {})
+            problems = sensor_type.validate({**entry, "calibration": calibration})
+            if problems:
+                raise InvalidValue(f"{where}.{problems[0]}")
+
+
+SENSOR_BODY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {**CONFIGURE_SCHEMA["properties"], "id": ID_SCHEMA, "name": NAME_SCHEMA,
+                   "modes": {**MODES_SCHEMA, "default": list(DEFAULT_MODES)}},
+    "additionalProperties": False,
+}
+"""``POST /sensors`` (``type`` required) and ``PUT /sensors/<id>`` (any fields)."""
+
+
+def unique_id(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``... the first not taken."""
+    candidate, number = wanted, 2
+    while candidate in taken:
+        suffix = f"-{number}"
+        candidate, number = wanted[: 40 - len(suffix)] + suffix, number + 1
+    return candidate
+
+
+def entry_from_request(
+    body: Mapping[str, Any], types: Mapping[str, SensorType],
+    base: Mapping[str, Any] | None, taken: set[str],
+) -> dict[str, Any]:
+    """The full entry for a new sensor (``base`` None) or a changed one (``base`` given).
+
+    Raises :class:`InvalidValue` naming the field, as :func:`section_from_request` does.
+    """
+    merged = {**(base or {}), **body}
+    if base is not None:
+        if "id" in body and body["id"] != base["id"]:
+            raise InvalidValue(f"id: a sensor's id cannot be changed (it is {base['id']!r})")
+        if "type" in body and body["type"] != base["type"] and "calibration" not in body:
+            merged["calibration"] = {}  # the old type's calibration means nothing to the new
+    if "type" not in merged:
+        raise InvalidValue("type: required (see GET /sensor/types)")
+    flat = section_from_request({k: merged[k] for k in FLAT_FIELDS if k in merged}, types)
+    if base is None:
+        name = str(body.get("name") or types[flat["type"]].label)
+        if "id" in body:
+            if body["id"] in taken:
+                raise InvalidValue(f"id: {body['id']!r} is already used by another sensor")
+            sensor_id = str(body["id"])
+        else:
+            sensor_id = unique_id(slug(name), taken)
+    else:
+        name, sensor_id = str(merged.get("name") or base["name"]), str(base["id"])
+    return {"id": sensor_id, "name": name, **flat,
+            "modes": list(merged.get("modes", DEFAULT_MODES))}

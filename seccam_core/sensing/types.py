@@ -70,6 +70,11 @@ class LiveSensor(abc.ABC):
         """Whether edges count yet (false while a PIR warms up)."""
         return True
 
+    @property
+    def measurement(self) -> Mapping[str, Any] | None:
+        """A value the sensor measures, shown in status (``{"distance_cm": 42.0}``)."""
+        return None
+
 
 def calibration_defaults(schema: Mapping[str, Any]) -> dict[str, Any]:
     """The ``default`` of every top-level property of a calibration schema."""
@@ -109,6 +114,12 @@ class SensorType:
     emit)`` builds the live sensor from a validated config; it may raise (pin busy, device
     missing): the controller reports the error in its status. ``uses_gpio`` is false for
     sensors without a pin (the mock), whose ``gpio`` is then ``None``.
+
+    ``pin_keys`` names the calibration keys that hold a second pin (an ultrasonic
+    sensor's echo pin), so no two sensors share a pin. ``validate(config)`` may add the
+    type's own checks across fields: it gets the sensor's settings (calibration filled
+    with defaults) and returns problems, each starting with the field
+    (``calibration.echo_gpio: must differ from gpio``); the first is a 400.
     """
 
     name: str
@@ -124,6 +135,8 @@ class SensorType:
         default_factory=lambda: {"type": "object", "properties": {}, "additionalProperties": False}
     )
     uses_gpio: bool = True
+    pin_keys: tuple[str, ...] = ()
+    validate: Callable[[Mapping[str, Any]], list[str]] | None = None
 
     def declaration(self) -> dict[str, Any]:
         """The JSON form clients see (field names of the original where it had them)."""

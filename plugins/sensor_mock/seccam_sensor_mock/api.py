@@ -6,15 +6,24 @@ from typing import Any
 
 from quart import Blueprint
 
-from seccam_core import BadRequest, Seccam, message_answer, responds
+from seccam_core import BadRequest, Seccam, json_body, message_answer, responds
 from seccam_sensor_mock import MockSensor
 
+MOCK_BODY = {
+    "type": "object",
+    "properties": {"sensor_id": {"type": "string", "minLength": 1, "maxLength": 40,
+                                 "description": "which mock sensor (default: the primary)"}},
+    "additionalProperties": False,
+}
 
-def active_mock(seccam: Seccam) -> MockSensor:
-    """The running mock sensor, or a 400 when the active sensor is something else."""
+
+def active_mock(seccam: Seccam, sensor_id: str | None = None) -> MockSensor:
+    """The running mock sensor (the primary, or ``sensor_id``), else a 400."""
     sensors = seccam.sensors
-    live = sensors.live_sensor if sensors is not None else None
+    live = sensors.live_sensor_of(sensor_id) if sensors is not None else None
     if not isinstance(live, MockSensor):
+        if sensor_id is not None:
+            raise BadRequest(f"sensor_id: {sensor_id!r} is not a running mock sensor")
         raise BadRequest("Mock sensor is not active")
     return live
 
@@ -24,17 +33,19 @@ def make_blueprint(seccam: Seccam) -> Blueprint:
     blueprint = Blueprint("sensor_mock", __name__)
 
     @blueprint.post("/sensor/mock/trigger")
+    @json_body(MOCK_BODY)
     @responds(200, schema=message_answer())
-    async def mock_trigger() -> dict[str, Any]:
-        """Fire the mock sensor's trigger (400 unless the mock is the active sensor)."""
-        active_mock(seccam).trigger()
+    async def mock_trigger(body: dict[str, Any]) -> dict[str, Any]:
+        """Fire a mock sensor's trigger (400 unless that sensor is a running mock)."""
+        active_mock(seccam, body.get("sensor_id")).trigger()
         return {"message": "Mock sensor triggered"}
 
     @blueprint.post("/sensor/mock/release")
+    @json_body(MOCK_BODY)
     @responds(200, schema=message_answer())
-    async def mock_release() -> dict[str, Any]:
-        """Fire the mock sensor's release (400 unless the mock is the active sensor)."""
-        active_mock(seccam).release()
+    async def mock_release(body: dict[str, Any]) -> dict[str, Any]:
+        """Fire a mock sensor's release (400 unless that sensor is a running mock)."""
+        active_mock(seccam, body.get("sensor_id")).release()
         return {"message": "Mock sensor released"}
 
     return blueprint
