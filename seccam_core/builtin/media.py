@@ -31,7 +31,8 @@ async def run_recorder(event: Event, ctx: ActionContext) -> None:
     recorder = media.recorder
     if event.data.get("active"):
         try:
-            await recorder.start("sensor", sensor_type=event.data.get("sensor_type"))
+            await recorder.start("sensor", sensor_type=event.data.get("sensor_type"),
+                                 sensors=[str(s) for s in event.data.get("sensors") or ()])
         except RecorderUnavailable as exc:
             log.error("sensor recording not started: %s", exc)
             ctx.seccam.bus.publish("recording_state", {"recording": False, "reason": "sensor",

@@ -1,33 +1,43 @@
-"""The sensor plugin of the core: the ``Sensor`` section, the controller, ``/sensor/...``."""
+"""The sensor plugin of the core: the sensor sections, the controller, arm modes and
+``/sensor/...``, ``/sensors/...``, ``/arming``."""
 
 from __future__ import annotations
 
 from quart import Blueprint
 
 from seccam_core import hookimpl
+from seccam_core.api import arming as arming_api
 from seccam_core.api import sensors as sensors_api
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
+from seccam_core.sensing.arming import ARMING, ARMING_SECTION, Arming
 from seccam_core.sensing.config import SENSOR_SECTION, SENSORS_SECTION
 from seccam_core.sensing.controller import SENSOR_CONTROLLER, SensorController
+from seccam_core.sensing.schedule import check_windows
 
 
 @hookimpl
 def seccam_settings_sections() -> list[SettingsSection]:
     """``Sensors`` (the list) and ``Sensor`` (the primary sensor in the seed's shape)."""
-    return [SENSOR_SECTION, SENSORS_SECTION]
+    return [SENSOR_SECTION, SENSORS_SECTION, ARMING_SECTION]
 
 
 @hookimpl
 def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
     """``/sensor/status|types|configure|enable|disable|test`` and ``/sensors/...``."""
-    return [sensors_api.blueprint]
+    return [sensors_api.blueprint, arming_api.blueprint]
 
 
 @hookimpl
 async def seccam_startup(seccam: Seccam) -> None:
-    """Start the sensor controller and provide it as the ``SENSORS`` service."""
+    """Start the arm modes and the sensor controller (the ``SENSORS`` service)."""
+    seccam.settings.add_check(ARMING_SECTION.name,
+                              lambda section: check_windows(section["schedules"]))
+    arming = Arming(seccam)
+    seccam.provide(ARMING, arming)
+    await arming.start()
     controller = SensorController(seccam)
+    controller.mode_rule = arming.effective
     seccam.provide(SENSOR_CONTROLLER, controller)
     await controller.start()
 
@@ -38,3 +48,6 @@ async def seccam_shutdown(seccam: Seccam) -> None:
     controller = seccam.withdraw(SENSOR_CONTROLLER)
     if controller is not None:
         await controller.stop()
+    arming = seccam.withdraw(ARMING)
+    if arming is not None:
+        await arming.stop()

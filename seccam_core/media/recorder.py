@@ -22,7 +22,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +56,7 @@ class Recording:
     reason: str
     trigger_at: float
     sensor_type: str | None = None
+    sensors: list[str] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     remove_listener: Callable[[], None] | None = None
     limit_task: asyncio.Task[None] | None = None
@@ -136,11 +137,21 @@ class Recorder:
 
     # --- start and stop -------------------------------------------------------------------
 
-    async def start(self, reason: str, sensor_type: str | None = None) -> Recording:
-        """Start a recording that already holds the pre-roll; raise if the camera is off."""
+    async def start(self, reason: str, sensor_type: str | None = None,
+                    sensors: Sequence[str] = ()) -> Recording:
+        """Start a recording that already holds the pre-roll; raise if the camera is off.
+
+        While one runs, it is returned; ``sensors`` (ids of the sensors that triggered)
+        are added to its ``.meta.json``, so a clip names every sensor of its incident.
+        """
         async with self._lock:
-            if self.current is not None:
-                return self.current
+            current = self.current
+            if current is not None:
+                joined = [s for s in sensors if s not in current.sensors]
+                if joined:
+                    current.sensors.extend(joined)
+                    self._write_meta(current, {})
+                return current
             await self.camera.wait_while_starting()
             if self.camera.state != "running":
                 # Never claim a recording that cannot have video (ORIGINAL D3).
@@ -151,6 +162,7 @@ class Recorder:
             recording = await asyncio.to_thread(
                 self._reserve, layout, reason, sensor_type, trigger_at
             )
+            recording.sensors = list(dict.fromkeys(sensors))
             pre_roll = self.camera.config.pre_roll_seconds
             for segment in self.camera.segments():
                 if pre_roll > 0 and segment.end > trigger_at - pre_roll:
@@ -290,6 +302,7 @@ class Recorder:
         meta = {
             "reason": recording.reason,
             "sensor_type": recording.sensor_type,
+            "sensors": recording.sensors,
             "started": iso_utc(recording.trigger_at),
             **extra,
         }

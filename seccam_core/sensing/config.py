@@ -248,7 +248,9 @@ def sensor_pins(sensor_type: SensorType, entry: Mapping[str, Any]) -> dict[str, 
     return pins
 
 
-def check_sensor_list(entries: Sequence[Mapping[str, Any]], types: Mapping[str, SensorType]) -> None:
+def check_sensor_list(
+    entries: Sequence[Mapping[str, Any]], types: Mapping[str, SensorType]
+) -> None:
     """Rules across sensors and fields, after the shape check: :class:`InvalidValue` naming
     the field (``sensors[1].gpio: ...``) for a duplicate id, a pin used twice (second
     pins included), an enabled sensor without modes, or a type's own objection.
