@@ -1,7 +1,8 @@
 """Sensor types for the core's tests (the real sensor plugins are not installed in the core env).
 
 ``test_door`` is a reed-like input on a gpiozero mock pin; ``test_pinless`` has no pin
-and is fired by the test; ``test_broken`` fails to start like a device that is gone.
+and is fired by the test; ``test_broken`` fails to start like a device that is gone;
+``test_range`` uses two pins (a second one in its calibration) and measures a distance.
 """
 
 from __future__ import annotations
@@ -61,7 +62,52 @@ TEST_BROKEN = SensorType(name="test_broken", label="Test broken", factory=build_
                          default_gpio=6)
 
 
+class RangeSensor(LiveSensor):
+    """Two pins (trigger and echo), like an ultrasonic distance sensor; it measures."""
+
+    def __init__(self, trigger: DigitalInputDevice, echo: DigitalInputDevice) -> None:
+        self.devices = (trigger, echo)
+
+    @property
+    def raw_value(self) -> bool | None:
+        return bool(self.devices[1].value)
+
+    @property
+    def measurement(self) -> dict[str, float]:
+        return {"distance_cm": 42.0}
+
+    def close(self) -> None:
+        for device in self.devices:
+            device.close()
+
+
+def build_range(config: SensorConfig, emit: Emit) -> RangeSensor:
+    trigger = DigitalInputDevice(config.gpio, pin_factory=config.pin_factory)
+    try:
+        echo = DigitalInputDevice(config.calibration["echo_gpio"],
+                                  pin_factory=config.pin_factory)
+    except Exception:
+        trigger.close()
+        raise
+    return RangeSensor(trigger, echo)
+
+
+def check_range(config) -> list[str]:
+    if config["calibration"]["echo_gpio"] == config["gpio"]:
+        return ["calibration.echo_gpio: must differ from gpio"]
+    return []
+
+
+TEST_RANGE = SensorType(
+    name="test_range", label="Test range", factory=build_range, default_gpio=5,
+    calibration_schema={"type": "object", "properties": {
+        "echo_gpio": {"type": "integer", "minimum": 0, "maximum": 27, "default": 6}},
+        "additionalProperties": False},
+    pin_keys=("echo_gpio",), validate=check_range,
+)
+
+
 @hookimpl
 def seccam_sensor_types() -> list[SensorType]:
     """The test types."""
-    return [TEST_DOOR, TEST_PINLESS, TEST_BROKEN]
+    return [TEST_DOOR, TEST_PINLESS, TEST_BROKEN, TEST_RANGE]

@@ -102,7 +102,7 @@ def test_reconfiguring_the_same_pin_is_allowed(server):
 
 def test_types_lists_every_installed_declaration(server):
     types = {t["type"]: t for t in server.http.get("/sensor/types").json()}
-    assert set(types) == {"test_broken", "test_door", "test_pinless"}
+    assert set(types) == {"test_broken", "test_door", "test_pinless", "test_range"}
     door = types["test_door"]
     assert door["default_gpio"] == DOOR_PIN and door["uses_gpio"] is True
     assert door["calibration_schema"]["properties"]["sensitivity"]["maximum"] == 10

@@ -273,16 +273,16 @@ def check_sensor_list(
         sensor_type = types.get(str(entry.get("type")))
         if sensor_type is None:
             continue
-        for field_name, pin in sensor_pins(sensor_type, entry).items():
-            if pin in pin_owner:
-                raise InvalidValue(f"{where}.{field_name}: GPIO{pin} is already used by "
-                                   f"{pin_owner[pin]}")
-            pin_owner[pin] = f"sensor {sensor_id!r}"
         if sensor_type.validate is not None:
             calibration = full_calibration(sensor_type, entry.get("calibration") or {})
             problems = sensor_type.validate({**entry, "calibration": calibration})
             if problems:
                 raise InvalidValue(f"{where}.{problems[0]}")
+        for field_name, pin in sensor_pins(sensor_type, entry).items():
+            if pin in pin_owner:
+                raise InvalidValue(f"{where}.{field_name}: GPIO{pin} is already used by "
+                                   f"{pin_owner[pin]}")
+            pin_owner[pin] = f"sensor {sensor_id!r}"
 
 
 SENSOR_BODY_SCHEMA: dict[str, Any] = {
