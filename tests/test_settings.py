@@ -99,6 +99,28 @@ def test_original_flat_settings_are_migrated(tmp_path):
     assert store.get("Auth") == {"enabled": True, "token": "t" * 43,
                                  "password_hash": "pbkdf2:sha256:1$s$ab"}
     assert json.loads((tmp_path / "settings.json.original").read_text()) == original
+    # the original's one sensor is the first of the list, armed in away and night
+    assert store.get("Sensors") == {"sensors": [{
+        "id": "pir", "name": "Sensor", "type": "pir", "gpio": 17, "enabled": True,
+        "hold_seconds": 20, "invert_logic": False, "calibration": {},
+        "modes": ["away", "night"]}]}
+
+
+def test_todays_sensor_section_becomes_the_sensor_list(tmp_path):
+    today = {"Sensor": {"type": "reed_switch", "gpio": 5, "enabled": True, "hold_seconds": 3,
+                        "invert_logic": True, "calibration": {"bounce_time": 0.1}},
+             "Auth": {"enabled": True, "token": "t" * 43}}
+    (tmp_path / "settings.json").write_text(json.dumps(today))
+    store = SettingsStore(tmp_path / "settings.json")
+    assert store.get("Sensors")["sensors"] == [{
+        "id": "reed-switch", "name": "Sensor", **today["Sensor"], "modes": ["away", "night"]}]
+    assert store.get("Sensor") == today["Sensor"]  # the primary's seed-shaped mirror stays
+    assert json.loads((tmp_path / "settings.json.original").read_text()) == today
+    on_disk = json.loads((tmp_path / "settings.json").read_text())
+    assert on_disk["Sensors"] == store.get("Sensors") and on_disk["Auth"] == today["Auth"]
+    SettingsStore(tmp_path / "settings.json")  # a second start migrates nothing again
+    assert sorted(p.name for p in tmp_path.glob("settings.json.original*")) == [
+        "settings.json.original"]
 
 
 async def test_post_settings_validates_all_sections_before_writing(seccam_client):
