@@ -70,3 +70,30 @@ def test_invert_logic_applies_to_the_mock(server):
 def test_pin_test_of_the_mock_reads_nothing(server):
     answer = server.http.post("/sensor/test", json={"type": "mock"}).json()
     assert answer["value"] is None and "no pin" in answer["message"]
+
+
+def test_several_mocks_are_fired_by_sensor_id(server):
+    use_mock(server, hold_seconds=0)
+    second = server.http.post("/sensors", json={"type": "mock", "id": "garden",
+                                                "hold_seconds": 0})
+    assert second.status_code == 201, second.text
+    events = server.events()
+    assert server.http.post("/sensor/mock/trigger", json={"sensor_id": "garden"}).status_code == 200
+    state = events.wait_for("sensor_state", lambda d: d["triggered"]).data
+    assert state["sensor_id"] == "garden"
+    assert server.http.get("/sensor/status").json()["triggered"] is False  # the primary
+    assert server.http.post("/sensor/mock/trigger").status_code == 200  # the primary
+    events.wait_for("sensor_state", lambda d: d["sensor_id"] == "reed-switch" and d["triggered"])
+    server.http.post("/sensor/mock/release", json={"sensor_id": "garden"})
+    server.http.post("/sensor/mock/release")
+    events.wait_for("recording_request", lambda d: d["active"] is False)
+    assert [(r["active"], r["sensors"]) for r in server.recorder.requests[:2]] == [
+        (True, ["garden"]), (True, ["garden", "reed-switch"])]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"sensor_id": "nope"}, "sensor_id"), ({"sensor_id": 3}, "sensor_id"), ({"x": 1}, "x")])
+def test_a_bad_sensor_id_is_a_400_naming_it(server, body, field):
+    use_mock(server)
+    response = server.http.post("/sensor/mock/trigger", json=body)
+    assert response.status_code == 400 and field in response.json()["error"]
