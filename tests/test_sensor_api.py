@@ -75,7 +75,8 @@ def test_unknown_type_lists_the_installed_ones(server):
     response = configure(server, type="laser_tripwire")
     assert response.status_code == 400
     assert response.json() == {"error": "Unknown sensor type: laser_tripwire",
-                               "available": ["test_broken", "test_door", "test_pinless"]}
+                               "available": ["test_broken", "test_door", "test_pinless",
+                                             "test_range"]}
     assert settings_file(server) == before
 
 
