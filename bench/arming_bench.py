@@ -4,11 +4,12 @@
 
 Two rounds in one run, each on a fresh server for ``--seconds``: the **reference** (one
 mock sensor, the seed's single-sensor case) and the **subject** (``--sensors`` mock
-sensors). In each round the driver pulses a random idle sensor ``--rate`` times a second on
-average (random gaps): a trigger, and its release 0.05-0.5 s later; the edge is made *inside the server*
-by a bench hook (the mock sensor's ``emit``, the production path from there on:
-``call_soon_threadsafe``, controller, bus, SSE queue, hypercorn). A raw-socket SSE
-client in its own process notes when each ``sensor_state`` frame arrives.
+sensors). In each round the driver pulses a random idle sensor ``--rate`` times a
+second on average (random gaps): a trigger, and its release 0.05-0.5 s later. The edge
+is made *inside the server* by a bench hook (the mock sensor's ``emit``; the
+production path from there on: ``call_soon_threadsafe``, controller, bus, SSE queue,
+hypercorn). A raw-socket SSE client in its own process notes when each
+``sensor_state`` frame arrives.
 
 Reported per round: edges, ``sensor_state`` frames lost (an edge whose event never
 reached the client), latency p50/p99/max (edge in the server -> frame read by the
@@ -38,8 +39,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sensor_latency import (  # noqa: E402 - the sibling bench's HTTP and SSE plumbing
-    SENTINEL,
+from sensor_latency import (  # the sibling bench's HTTP and SSE plumbing
     Api,
     free_port,
     now,
