@@ -151,8 +151,8 @@ class Arming:
 
     def effective(self) -> tuple[str, str]:
         """The mode in force and why (the controller's mode rule)."""
-        section = self._section()
-        if (self.state.mode == "away" and section.get("presence_home", True)
+        if (self.state.mode == "away"
+                and self._seccam.settings.value(SECTION, "presence_home", True)
                 and self._seccam.someone_home()):
             return "home", "someone is at home"
         return self.state.mode, self.state.source
