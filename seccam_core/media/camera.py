@@ -6,9 +6,10 @@ one-second MPEG-TS segments in a ring folder (a stream is cut at its keyframes, 
 segments are as long as its keyframe interval). ffmpeg reports each finished segment on
 its stdout (the segment muxer's CSV list, in stream time), so the pipeline knows every
 segment's wall-clock span without polling the disk: see :class:`StreamClock`. Segments
-older than the pre-roll (plus a margin) are deleted; the recorder hard-links the ones it needs, so a recording keeps
-its segments even after the ring moves on. Every still (snapshot, thumbnail,
-timelapse frame) is cut from the newest segment: the camera has exactly one client.
+older than the pre-roll (plus a margin) are deleted; the recorder hard-links the ones
+it needs, so a recording keeps its segments even after the ring moves on. Every still
+(snapshot, thumbnail, timelapse frame) is cut from the newest segment: the camera has
+exactly one client.
 
 When the source dies the process is restarted with exponential backoff; every state
 change is published as ``camera_state``.

@@ -9,6 +9,7 @@ holds is read from the clip itself.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -124,3 +125,70 @@ def test_every_sensor_recording_holds_the_pre_roll_and_copies_the_stream(media_s
     image = Path(snapshot.json()["path"])
     assert jpeg(image.read_bytes()) and decode(image).returncode == 0
     assert video_size(image) == (160, 120)
+
+
+def test_the_camera_restarts_when_the_stream_drops_and_records_when_it_is_back(
+        media_server, stream):
+    source = stream()
+    server, client = _server(media_server, source)
+    events = server.events()
+    connections = source.connections
+
+    source.down()
+    dropped = events.wait_for("camera_state", lambda d: d["state"] == "restarting", timeout=20)
+    assert dropped.data["source"] == source.url and dropped.data.get("error")
+    status = client.get("/camera/status").json()
+    assert status["state"] == "restarting" and status["restarts"] >= 1
+    # No video: a recording cannot be claimed (it would hold nothing).
+    refused = client.post("/toggle_recording")
+    assert refused.status_code == 503 and "cannot record" in refused.json()["error"]
+
+    source.up()
+    events.wait_for("camera_state", lambda d: d["state"] == "running", timeout=40)
+    assert source.connections > connections
+    wait_until(lambda: client.get("/camera/status").json()["buffered_seconds"] >= PRE_ROLL + 1,
+               40, "the pre-roll again")
+    clip, trigger, meta = _sensor_recording(server, events)
+    assert trigger - first_frame_sent_at(clip, trigger) >= PRE_ROLL
+    assert meta["pre_roll_seconds"] >= PRE_ROLL
+    assert decode(clip).returncode == 0
+
+
+def test_a_stream_with_audio_whose_picture_size_changes_mid_way(media_server, stream):
+    source = stream(audio=True)
+    server, client = _server(media_server, source)
+    events = server.events()
+
+    # The camera is reconfigured while a recording runs: same connection, a new SPS.
+    _sensor(server, True)
+    started = events.wait_for("recording_state", lambda d: d["recording"])
+    source.change_size("320x240")
+    wait_until(lambda: _latest_size(client) == (320, 240), 30, "a snapshot at the new size")
+    _sensor(server, False)
+    clip = Path(events.wait_for("archive_updated", lambda d: d["type"] == "recording",
+                                timeout=30).data["path"])
+
+    trigger = _epoch(started.data["started_at"])
+    assert trigger - first_frame_sent_at(clip, trigger) >= PRE_ROLL
+    assert "Audio:" not in probe(clip)  # the camera keeps the picture only
+    decoded = decode_sizes(clip)
+    assert decoded[0] == "160x120" and decoded[-1] == "320x240", decoded
+    assert decoded.index("320x240") > 1
+    assert source.connections == 1, "the size change must not cost a reconnection"
+
+
+def decode_sizes(path: Path) -> list[str]:
+    """The size of every decoded picture, in order (ffmpeg fails on a broken file)."""
+    result = subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-nostdin", "-xerror", "-i", str(path), "-map", "0:v:0",
+         "-vf", "showinfo", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-500:]
+    return re.findall(r"Parsed_showinfo.*? s:(\d+x\d+)", result.stderr)
+
+
+def _latest_size(client) -> tuple[int, int] | None:
+    answer = client.post("/snapshot")
+    if answer.status_code != 200:
+        return None
+    return video_size(Path(answer.json()["path"]))
