@@ -25,7 +25,9 @@ from stream_kit import (
     video_streams,
 )
 
-from seccam_core.media.ffmpeg import find_ffmpeg
+from seccam_core.media.camera import CameraConfig
+from seccam_core.media.ffmpeg import FfmpegRunner, find_ffmpeg
+from seccam_core.system.doctor import camera_check
 
 PRE_ROLL = 5
 KEYFRAME_SECONDS = 2.0
@@ -192,3 +194,14 @@ def _latest_size(client) -> tuple[int, int] | None:
     if answer.status_code != 200:
         return None
     return video_size(Path(answer.json()["path"]))
+
+
+async def test_the_doctor_reads_the_streams_keyframe_interval_and_size(stream):
+    source = stream()
+    runner = FfmpegRunner()
+    check = await camera_check(CameraConfig(source=source.url), runner)
+    await runner.close()
+    assert check.status == "ok", check
+    assert check.details["codec"] == "h264" and check.details["size"] == "160x120"
+    assert check.details["keyframe_interval_seconds"] == KEYFRAME_SECONDS
+    assert f"keyframe every {KEYFRAME_SECONDS} s" in check.summary
