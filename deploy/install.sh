@@ -338,7 +338,7 @@ install_mediamtx() {
         esac
         note "MediaMTX is not installed and no release archive is at hand. To add it:"
         note "  1. download mediamtx_<version>_linux_${arch}.tar.gz from"
-        note "     https://github.com/bluenviron/mediamtx/releases (a 1.x release)"
+        note "     https://github.com/bluenviron/mediamtx/releases (1.9 or newer)"
         note "  2. sudo ./deploy/install.sh --mediamtx ./mediamtx_<version>_linux_${arch}.tar.gz"
         note "Until then seccam records from whatever Camera.source says."
         return

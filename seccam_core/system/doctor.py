@@ -317,8 +317,9 @@ def sd_wear_check(sources: SystemSources) -> Check:
     if not estimates:
         return Check("sd_wear", "skip", "no SD card reports its wear here")
     device, worst_estimate = max(estimates.items(), key=lambda item: item[1])
-    summary = f"{device}: {min(worst_estimate, 10) * 10} % of its rated life used " \
-              f"(life_time 0x{worst_estimate:02X})"
+    summary = (f"{device}: up to {min(worst_estimate, 10) * 10} % of its rated life used"
+               if worst_estimate < LIFE_TIME_FAIL else f"{device}: past its rated life")
+    summary += f" (life_time 0x{worst_estimate:02X})"
     details = {"device": device, "life_time_est": f"0x{worst_estimate:02X}"}
     fix = "replace the SD card soon (an endurance card), or record to a USB drive"
     if worst_estimate >= LIFE_TIME_FAIL:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import tarfile
 from pathlib import Path
@@ -150,3 +151,20 @@ def test_uninstall_keeps_the_recordings_unless_purged(tmp_path, mediamtx_release
 
     install("--uninstall", "--purge", "--root", str(root))
     assert not (root / "var/lib/seccam").exists()
+
+
+def test_mediamtx_config_serves_what_the_installed_settings_read():
+    """One keyframe a second (IDR period = frame rate) at the address seccam reads."""
+    config = (REPO / "deploy" / "mediamtx.yml").read_text()
+
+    def value(key: str) -> str:
+        [found] = re.findall(rf"^\s*{key}:\s*(\S+)", config, re.MULTILINE)
+        return found
+
+    assert value("rpiCameraIDRPeriod") == value("rpiCameraFPS")
+    assert value("source") == "rpiCamera"
+    host_port = value("rtspAddress")
+    assert host_port.startswith("127.0.0.1:")  # the camera is not offered to the network
+    path = re.search(r"^paths:\n\s+(\w+):", config, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    script = SCRIPT.read_text()
+    assert f'"source": "rtsp://{host_port}/{path}"' in script
