@@ -138,10 +138,14 @@ class StreamSource:
                     request += chunk
                 connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: video/mp2t\r\n"
                                    b"Connection: close\r\n\r\n")
-                for chunk in self._encoded(generation):
-                    connection.sendall(chunk)
-                    with self.recording.open("ab") as copy:
-                        copy.write(chunk)
+                chunks = self._encoded(generation)
+                try:
+                    for chunk in chunks:
+                        connection.sendall(chunk)
+                        with self.recording.open("ab") as copy:
+                            copy.write(chunk)
+                finally:
+                    chunks.close()  # stops the encoder now, not when collected
             except OSError:
                 return  # the client went away
 
