@@ -45,6 +45,9 @@ def create_app(config: Config) -> Quart:
 
     @app.after_serving
     async def stop() -> None:
+        watch = app.extensions.pop("seccam_settings_watch", None)
+        if watch is not None:
+            watch.cancel()
         await _stop(seccam)
 
     app.before_request(_guard)
@@ -104,6 +107,8 @@ async def _start(app: Quart, seccam: Seccam) -> None:
             flush=True,
         )
     await seccam.start_actions()
+    app.extensions["seccam_settings_watch"] = asyncio.create_task(
+        seccam.settings.watch(), name="settings-watch")
     await seccam.plugins.call_lifecycle("seccam_startup", seccam=seccam)
     for plugin in seccam.plugins.failed():
         seccam.drop_contributions(plugin)

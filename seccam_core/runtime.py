@@ -83,8 +83,8 @@ class Seccam:
         self.config = config
         self.data_dir = config.data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.settings = SettingsStore(self.data_dir / "settings.json")
         self.bus = EventBus()
+        self.settings = SettingsStore(self.data_dir / "settings.json", self.bus.publish)
         self.auth = AuthService(self.settings)
         self.plugins: PluginHost = load_plugins(
             extra=config.plugins,

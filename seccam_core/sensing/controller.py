@@ -109,11 +109,9 @@ class SensorController:
         Nothing changed and the sensor running well (enabling an enabled sensor): it is
         left alone, so a recording it asked for goes on. After an error it is retried.
         """
-        changed = await asyncio.to_thread(self._seccam.settings.update, {SECTION: changes})
+        changed = await self._seccam.settings.save(SECTION, changes)
         if changed or self.error is not None or self._applied != self._seccam.settings.get(SECTION):
             await self.reload()
-        if changed:
-            self._bus.publish("settings_changed", {"sections": changed})
 
     async def _open(self, section: dict[str, Any]) -> None:
         sensor_type = self._seccam.sensor_types.get(section["type"])

@@ -172,15 +172,16 @@ class PresenceMonitor:
     # --- the tracked list -------------------------------------------------------------
 
     async def _save_devices(self, devices: list[dict[str, str]], seen: str | None = None) -> None:
-        changed = await asyncio.to_thread(
-            self.seccam.settings.update, {SECTION: {"devices": devices}}
-        )
-        # Follow the new list before announcing it, so the listener has nothing left to
-        # do and a device that just paired is never announced as away first.
+        before = list(self.setting("devices") or [])
+        # Follow the new list before it is saved and announced, so the listener has
+        # nothing left to do and a device that just paired is never announced as away.
         self.source.track(devices)
         transitions = self._mark_seen(seen) if seen else []
-        if changed:
-            self.seccam.bus.publish("settings_changed", {"sections": changed})
+        try:
+            await self.seccam.settings.save(SECTION, {"devices": devices})
+        except Exception:
+            self.source.track(before)
+            raise
         self.publish(transitions)
 
     def _mark_seen(self, address: str) -> list[Transition]:
