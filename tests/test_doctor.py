@@ -173,15 +173,15 @@ async def test_iptables_check_while_the_portal_is_on(tmp_path):
     store.register(portal)
     seccam = SimpleNamespace(settings=store)
 
-    store.update({"CaptivePortal": {"iptables_command": ["unshare", "--net", "iptables"]}})
+    await store.save("CaptivePortal", {"iptables_command": ["unshare", "--net", "iptables"]})
     working = await iptables_check(seccam)  # type: ignore[arg-type]
     assert working.status == "ok", working
 
-    store.update({"CaptivePortal": {"iptables_command": ["no-such-iptables"]}})
+    await store.save("CaptivePortal", {"iptables_command": ["no-such-iptables"]})
     broken = await iptables_check(seccam)  # type: ignore[arg-type]
     assert broken.status == "fail" and "apt-get install iptables" in broken.fix
 
-    store.update({"CaptivePortal": {"enabled": False}})
+    await store.save("CaptivePortal", {"enabled": False})
     assert (await iptables_check(seccam)).status == "skip"  # type: ignore[arg-type]
 
 
