@@ -78,7 +78,8 @@ def settings(data_dir: Path, document: dict) -> None:
 
 def test_doctor_json_on_this_machine(tmpfs, tmp_path):
     data_dir = tmpfs("2g")
-    settings(data_dir, {"Camera": {"test_pattern_size": "160x120"}})
+    before = {"Camera": {"test_pattern_size": "160x120"}}
+    settings(data_dir, before)
     sysfs = tmp_path / "sys"
     (sysfs / "block" / "sda").mkdir(parents=True)  # a disk that is no SD card
 
@@ -103,7 +104,10 @@ def test_doctor_json_on_this_machine(tmpfs, tmp_path):
     assert checks["data_folder"]["status"] == "ok"
     assert checks["descriptors"]["status"] == "ok"
     assert checks["descriptors"]["details"]["limit"] == 8192
-    assert sorted(p.name for p in data_dir.iterdir()) == ["settings.json"]  # changed nothing
+    # It changed nothing: no folders made, the settings as they were (the lock file is
+    # how every reader of settings.json shares it with a running server).
+    assert {p.name for p in data_dir.iterdir()} <= {"settings.json", "settings.json.lock"}
+    assert json.loads((data_dir / "settings.json").read_text()) == before
 
 
 def test_doctor_names_what_to_fix(tmpfs, tmp_path):
