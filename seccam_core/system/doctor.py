@@ -23,6 +23,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seccam_core.commands import (
+    Command,
+    CommandFailed,
+    CommandMissing,
+    CommandTimeout,
+    run_command,
+)
 from seccam_core.gpio import MODEL_FILE, current_pin_factory, running_on_pi
 from seccam_core.media.camera import CameraConfig
 from seccam_core.media.ffmpeg import FfmpegError, FfmpegJob, FfmpegRunner
@@ -220,21 +227,14 @@ def pins_check(model_file: Path = MODEL_FILE) -> Check:
 
 
 async def _command(*args: str, timeout: float = COMMAND_TIMEOUT) -> tuple[int, str]:
-    """Run a command (no shell); its exit code and its output, stdout then stderr."""
+    """Run a command through the command boundary; its exit code and its output."""
     try:
-        process = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
-    except OSError as exc:
+        result = await run_command(Command(argv=args, timeout=timeout, name=f"doctor {args[0]}"))
+    except CommandMissing as exc:
         return 127, str(exc)
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-        return 124, f"{args[0]} timed out after {timeout:.0f} s"
-    return process.returncode or 0, (out + err).decode(errors="replace").strip()
+    except (CommandFailed, CommandTimeout) as exc:
+        return 126, str(exc)
+    return result.returncode, "\n".join(part for part in (result.stdout, result.stderr) if part)
 
 
 async def bluez_check(presence_on: bool) -> Check:
@@ -279,7 +279,8 @@ async def iptables_check(seccam: Seccam) -> Check:
     code, out = await _command(*command, "-w", "5", "-t", "nat", "-S", "PREROUTING")
     shown = " ".join(command)
     if code != 0:
-        return Check("iptables", "fail", f"`{shown}` does not work: {out.splitlines()[-1:]}",
+        last = out.splitlines()[-1] if out else f"exit status {code}"
+        return Check("iptables", "fail", f"`{shown}` does not work: {last}",
                      "install iptables (sudo apt-get install iptables); as a service user, "
                      "run it through the sudo rule deploy/install.sh writes",
                      {"command": command})
