@@ -7,9 +7,11 @@ connection closes and new ones are refused), bring it back, or change the pictur
 in the middle of a connection (a new encoder continues the same stream, with the new
 size's SPS in-band, as a camera reconfigured on the fly would send).
 
-Every picture carries the wall-clock time it was sent in a 32x32 box in its top-left
+Every picture carries the wall-clock time it was drawn in a 32x32 box in its top-left
 corner (luma and blue chroma levels, 0.1 s steps): decoding the first frame of a clip
-tells, independently of the recorder, when that frame left the camera.
+tells, independently of the recorder, when that frame was taken. A frame is drawn just
+before it is sent, so a recorder that stamps video by its arrival can never claim
+more pre-roll than the clip holds.
 
 Why not RTSP: the only RTSP server packaged for Debian or PyPI that runs here
 (rtsp-server-perl) serves players over UDP only, while seccam reads RTSP over TCP, as
@@ -170,13 +172,17 @@ class StreamSource:
     def _encoder_args(self, offset: float) -> list[str]:
         fmt = self.format
         gop = str(round(fmt.fps * fmt.keyframe_seconds))
-        # setpts to the wall clock, draw it, then back to a steady frame clock.
-        picture = (f"[0:v]format=yuv420p,setpts=RTCTIME/1000000/TB,geq={_TIME_CODE},"
-                   f"setpts=N/FRAME_RATE/TB[v]")
+        # Stamp each frame with the wall clock as it is drawn (setpts to RTCTIME, geq
+        # reads it), then back to a steady frame clock. The realtime filter holds each
+        # frame until it is due: without it the frames ffmpeg reads while it opens the
+        # input would go out at once, ahead of the stream's own time, as no camera can.
+        picture = (f"[0:v]realtime,format=yuv420p,setpts=RTCTIME/1000000/TB,"
+                   f"geq={_TIME_CODE},setpts=N/FRAME_RATE/TB[v]")
+        live = ["-re", "-readrate_initial_burst", "0"]
         args = [self.ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin",
-                "-re", "-f", "lavfi", "-i", f"testsrc=size={fmt.size}:rate={fmt.fps}"]
+                *live, "-f", "lavfi", "-i", f"testsrc=size={fmt.size}:rate={fmt.fps}"]
         if fmt.audio:
-            args += ["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
+            args += [*live, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
         args += ["-filter_complex", picture, "-map", "[v]",
                  "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
                  "-crf", "12", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
@@ -191,7 +197,7 @@ class StreamSource:
 
 
 def first_frame_sent_at(clip: Path, near: float) -> float:
-    """When the clip's first frame left the source (epoch), read from its time code.
+    """When the clip's first frame was drawn (epoch), read from its time code.
 
     ``near`` is any time within half a code period (33 s) of the answer.
     """

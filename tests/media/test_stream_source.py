@@ -103,8 +103,11 @@ def test_every_sensor_recording_holds_the_pre_roll_and_copies_the_stream(media_s
         assert held >= PRE_ROLL, f"{clip.name} holds {held:.2f} s before the trigger"
         # It may start up to one keyframe interval (plus a segment's rounding) earlier.
         assert held <= PRE_ROLL + KEYFRAME_SECONDS + 1.0, held
-        # The meta tells what the clip really holds.
-        assert abs(meta["pre_roll_seconds"] - held) <= 0.5, (meta, held)
+        # The meta tells what the clip really holds: never more (it is stamped from
+        # when video arrived, never before it was sent), and at most the delivery delay
+        # less, well under a keyframe interval even on a loaded machine.
+        assert meta["pre_roll_seconds"] >= PRE_ROLL, meta
+        assert -0.2 <= held - meta["pre_roll_seconds"] <= 1.0, (meta, held)
         clips.append(clip)
 
     source_description = probe(source.recording)
