@@ -178,7 +178,7 @@ class GatedSocket(socket.socket):
         family, kind, proto = listener.family, listener.type, listener.proto
         return cls(family, kind, proto, fileno=listener.detach(), gate=gate)
 
-    def accept(self) -> tuple[socket.socket, object]:  # type: ignore[override]
+    def accept(self) -> tuple[socket.socket, object]:
         # asyncio calls this in a loop until it raises BlockingIOError.
         while True:
             try:
