@@ -209,7 +209,11 @@ class GatedSocket(socket.socket):
 
     def _drain_one(self) -> bool:
         """Out of descriptors: free the spare, refuse one pending connection with it and
-        take the spare back. False when there is no spare (asyncio then pauses)."""
+        take the spare back. False when there is no spare (asyncio then pauses).
+
+        Linux reports EMFILE before it looks at the backlog, so an empty backlog shows
+        up here as BlockingIOError, which tells asyncio's accept loop to stop.
+        """
         if self._spare is None:
             self._reserve_spare()
             return False
@@ -217,13 +221,16 @@ class GatedSocket(socket.socket):
         self._spare = None
         try:
             fd, _ = self._accept()  # type: ignore[attr-defined]
+        except BlockingIOError:
+            self._reserve_spare()
+            raise
         except OSError:
             self._reserve_spare()
             return False
         _refuse(fd)
+        self._reserve_spare()
         self.gate.throttle.log(logging.ERROR, "descriptors",
                                "out of file descriptors: refusing connections")
-        self._reserve_spare()
         return True
 
 
