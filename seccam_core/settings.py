@@ -70,6 +70,7 @@ class SettingsStore:
         self._validators: dict[str, jsonschema.Draft202012Validator] = {}
         self._document: dict[str, Any] = self._load()
         self._public: dict[str, Any] | None = None
+        self._snapshots: dict[str, dict[str, Any]] = {}
 
     # --- loading -------------------------------------------------------------------
 
@@ -148,6 +149,7 @@ class SettingsStore:
                 merged = copy.deepcopy(dict(section.defaults))
             self._document[section.name] = merged
             self._public = None
+            self._snapshots = {}
 
     @property
     def sections(self) -> Mapping[str, SettingsSection]:
@@ -159,6 +161,15 @@ class SettingsStore:
         """A copy of one section (registered or not), without I/O."""
         with self._lock:
             return copy.deepcopy(self._document.get(name, {}))
+
+    def snapshot(self, name: str) -> Mapping[str, Any]:
+        """One section shared by every caller until it changes: read-only, without a copy
+        per call, for answers that are polled (``GET /sensor/status``)."""
+        cached = self._snapshots.get(name)
+        if cached is None:
+            with self._lock:
+                cached = self._snapshots[name] = copy.deepcopy(self._document.get(name, {}))
+        return cached
 
     def value(self, name: str, key: str, default: Any = None) -> Any:
         """One field, without copying the section: for hot paths such as the auth guard."""
@@ -276,6 +287,7 @@ class SettingsStore:
             self._write_file(document)
             self._document = document
             self._public = None
+            self._snapshots = {}
             return changed
 
     def _write_file(self, document: Mapping[str, Any]) -> None:
