@@ -17,7 +17,8 @@ Rows:
 - ``idle``: RSS of the server process 10 s after it answers (seccam with every plugin);
 - ``fresh``: RSS while ``--connections`` requests each arrive on a new connection (the
   client closes it after the answer), its peak, and 10 s after the last one;
-- ``status``: ``GET /sensor/status`` with the token at 64 connections (wrk, keep-alive);
+- ``status``: ``GET /sensor/status`` with the token at 64 connections (wrk, keep-alive),
+  the median of interleaved runs against the three servers;
 - ``sse``: ``POST /sensor/mock/trigger`` / ``release`` to the ``sensor_state`` frame at
   each of 200 SSE clients (readers in two other processes), p50/p99/lost. The media
   plugin is off in this row, so a trigger does not also start an ffmpeg recording.
@@ -163,6 +164,7 @@ class Served:
     def __init__(self, kind: str, data_dir: Path, media: bool = True) -> None:
         from soak import Server
 
+        data_dir.mkdir(parents=True, exist_ok=True)
         self.kind = kind
         if kind == "seccam":
             self.server = Server(data_dir)
@@ -293,13 +295,23 @@ def wrk(port: int, path: str, token: str | None, seconds: int, connections: int 
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def status_row(kind: str, data_dir: Path, seconds: int) -> float:
-    served = Served(kind, data_dir, media=False)
+def status_rows(data_dir: Path, seconds: int, rounds: int) -> dict[str, float]:
+    """Median req/s of each server over ``rounds`` interleaved wrk runs (this machine's
+    load from other work changes by the minute; interleaving shares it fairly)."""
+    kinds = ("seccam", "quart", "flask")
+    served = {kind: Served(kind, data_dir / kind, media=False) for kind in kinds}
     try:
-        wrk(served.port, "/sensor/status", served.token, 2)  # warm up
-        return wrk(served.port, "/sensor/status", served.token, seconds)
+        runs: dict[str, list[float]] = {kind: [] for kind in kinds}
+        for kind in kinds:
+            wrk(served[kind].port, "/sensor/status", served[kind].token, 2)  # warm up
+        for _ in range(rounds):
+            for kind in kinds:
+                runs[kind].append(wrk(served[kind].port, "/sensor/status", served[kind].token,
+                                      seconds))
+        return {kind: statistics.median(values) for kind, values in runs.items()}
     finally:
-        served.stop()
+        for server in served.values():
+            server.stop()
 
 
 # --- SSE ----------------------------------------------------------------------------------------
@@ -395,7 +407,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", default="idle,fresh,status,sse")
     parser.add_argument("--connections", type=int, default=20000)
-    parser.add_argument("--seconds", type=int, default=10, help="wrk duration")
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved wrk runs")
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--actions", type=int, default=60)
     args = parser.parse_args()
@@ -426,9 +439,8 @@ def main() -> None:
                       "+10 MB or less, during and after"))
         print(table[-1], flush=True)
     if "status" in rows:
-        seccam = status_row("seccam", fresh_dir(), args.seconds)
-        quart = status_row("quart", fresh_dir(), args.seconds)
-        flask = status_row("flask", fresh_dir(), args.seconds)
+        medians = status_rows(fresh_dir(), args.seconds, args.rounds)
+        seccam, quart, flask = medians["seccam"], medians["quart"], medians["flask"]
         table.append(("GET /sensor/status with a token, 64 connections",
                       f"{seccam:,.0f} req/s = {seccam / quart:.0%} of minimal Quart",
                       f"minimal Quart {quart:,.0f} req/s; original stack {flask:,.0f} req/s",
