@@ -11,11 +11,13 @@ import asyncio
 import logging
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit
 
 from quart import Blueprint, Quart, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from seccam_core.api.context import request_token
+from seccam_core.api.validation import check_request_strings
 from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, PluginError
 from seccam_core.log_setup import log_access
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CORS_HEADERS = "Authorization, Content-Type, Last-Event-ID"
+LOGIN_PATH = "/auth/validate"
 
 
 def create_app(config: Config) -> Quart:
@@ -48,6 +51,7 @@ def create_app(config: Config) -> Quart:
         await _stop(seccam)
 
     app.before_request(_guard)
+    app.before_request(_refuse_unencodable_strings)
     app.after_request(_finish_response)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -137,7 +141,24 @@ def _reject_route_collisions(app: Quart) -> None:
 # --- per request --------------------------------------------------------------------
 
 
+def _same_origin(origin: str) -> bool:
+    """The page was served by this server (host and port match; the scheme may differ
+    behind a TLS proxy)."""
+    try:
+        return urlsplit(origin).netloc.lower() == request.host.lower()
+    except ValueError:
+        return False
+
+
 def _allowed_origin(seccam: Seccam, origin: str) -> bool:
+    """Same origin always; ``null`` never; the login only from the same origin, so no
+    other page can try passwords and read the token; else ``Api.cors_origins``."""
+    if origin == "null":
+        return False
+    if _same_origin(origin):
+        return True
+    if request.path == LOGIN_PATH:
+        return False
     origins = seccam.settings.value("Api", "cors_origins", [])
     if origin in origins:
         return True
@@ -149,7 +170,8 @@ def _allowed_origin(seccam: Seccam, origin: str) -> bool:
 async def _guard() -> Response | None:
     seccam = seccam_of(current_app)
     origin = request.headers.get("Origin")
-    if origin and request.method not in SAFE_METHODS and not _allowed_origin(seccam, origin):
+    if origin and (request.method not in SAFE_METHODS or request.path == LOGIN_PATH) \
+            and not _allowed_origin(seccam, origin):
         return _json_error(403, "this origin is not allowed (Api.cors_origins)")
     if request.method == "OPTIONS":
         return None  # automatic responses only: no view runs for OPTIONS
@@ -158,6 +180,10 @@ async def _guard() -> Response | None:
     if seccam.auth.token_valid(request_token()):
         return None
     return _json_error(401, "Unauthorized")
+
+
+async def _refuse_unencodable_strings() -> None:
+    check_request_strings(request.args, request.view_args)
 
 
 async def _finish_response(response: Response) -> Response:

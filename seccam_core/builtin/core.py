@@ -20,13 +20,15 @@ API_SECTION = SettingsSection(
                 "type": "array",
                 "items": {"type": "string", "maxLength": 200},
                 "maxItems": 50,
-                "description": "Origins allowed to call the API from a browser; \"*\" "
-                "allows any origin while authentication is on.",
+                "description": "Other origins allowed to call the API from a browser "
+                "(the dashboard's own origin always is); \"*\" allows any origin while "
+                "authentication is on. Never applies to the login (/auth/validate); "
+                "\"null\" is never allowed.",
             },
         },
         "additionalProperties": False,
     },
-    defaults={"cors_origins": ["*"]},
+    defaults={"cors_origins": []},
 )
 
 

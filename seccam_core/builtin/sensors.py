@@ -8,7 +8,7 @@ from seccam_core import hookimpl
 from seccam_core.api import sensors as sensors_api
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
-from seccam_core.sensor_config import SENSOR_SECTION
+from seccam_core.sensor_config import SENSOR_SECTION, section_check
 from seccam_core.sensor_controller import SensorController
 
 SERVICE = "sensors"
@@ -29,6 +29,7 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
 @hookimpl
 async def seccam_startup(seccam: Seccam) -> None:
     """Start the sensor controller and offer it as ``seccam.services["sensors"]``."""
+    seccam.settings.add_check(SENSOR_SECTION.name, section_check(seccam.sensor_types))
     controller = SensorController(seccam)
     seccam.services[SERVICE] = controller
     await controller.start()

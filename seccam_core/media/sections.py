@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
 from seccam_core.contributions import SettingsSection
 
-_SYSTEM_DIRS = "proc|sys|dev|etc|bin|sbin|lib|lib32|lib64|libx32|usr|boot|run"
+SYSTEM_DIRS = ("proc", "sys", "dev", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32",
+               "usr", "boot", "run")
+_SYSTEM_DIRS = "|".join(SYSTEM_DIRS)
+CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "srt")
+"""What a camera serves: RTSP (MediaMTX, IP cameras), HTTP(S) (MJPEG, HLS) and SRT as a
+caller. ``udp://`` (always a listener), ``file:``, ``tcp:`` and the rest are refused."""
+LISTENER_OPTIONS = frozenset({"listen", "listen_timeout", "rtsp_flags", "mode"})
+"""URL options that would make the camera process accept pushed video from anyone."""
 # Empty (the default <data>/recordings), a relative folder, or an absolute folder at least
 # two levels deep outside the system folders; never "..": the recordings folder is where
 # listings, the storage cleaner and /delete_video operate (ORIGINAL S8).
@@ -26,9 +40,11 @@ CAMERA_SECTION = SettingsSection(
         "properties": {
             "source": {
                 "type": "string", "maxLength": 500,
-                "pattern": r"^(?:testpattern|(?:rtsps?|https?|srt|udp)://\S+)$",
+                "pattern": r"^(?:testpattern|(?:rtsps?|https?|srt)://\S+)$",
                 "description": "\"testpattern\" (a generated picture with a running clock) "
-                "or a stream URL such as rtsp://localhost:8554/cam (MediaMTX on a Pi).",
+                "or a stream URL such as rtsp://localhost:8554/cam (MediaMTX on a Pi): "
+                "rtsp, rtsps, http, https or srt, never a listener (listen, mode=listener) "
+                "nor a link-local address; credentials in it are shown masked.",
             },
             "recordings_dir": {
                 "type": "string", "maxLength": 500, "pattern": RECORDINGS_DIR_PATTERN,
@@ -80,3 +96,57 @@ TIMELAPSE_SECTION = SettingsSection(
     schema=TIMELAPSE_SCHEMA,
     defaults={"enabled": False, "interval_minutes": 5, "fps": 24, "resolution": "640x480"},
 )
+
+
+def _real_folder_problem(configured: str, data_dir: Path) -> str | None:
+    folder = Path(configured)
+    if not folder.is_absolute():
+        folder = data_dir / folder
+    real = Path(os.path.realpath(folder))
+    parts = real.parts[1:]
+    if len(parts) < 2 or parts[0] in SYSTEM_DIRS:
+        return (f"Camera.recordings_dir: {configured!r} resolves to {str(real)!r}, the root "
+                "or a system folder (or directly under the root)")
+    return None
+
+
+def _source_problem(source: str) -> str | None:
+    if source == "testpattern":
+        return None
+    try:
+        url = urlsplit(source)
+        host = url.hostname or ""
+        url.port  # noqa: B018 (raises on a bad port)
+    except ValueError as exc:
+        return f"Camera.source: not a usable URL ({exc})"
+    if url.scheme.lower() not in CAMERA_SCHEMES:
+        return f"Camera.source: the scheme must be one of {', '.join(CAMERA_SCHEMES)}"
+    if not host:
+        return "Camera.source: the URL names no host"
+    options = {key.lower(): value.lower() for key, value in
+               parse_qsl(url.query, keep_blank_values=True)}
+    if (LISTENER_OPTIONS - {"mode"}) & options.keys() or options.get("mode", "caller") != "caller":
+        return ("Camera.source: listener options (listen, mode=listener, rtsp_flags) are "
+                "refused: the camera only fetches a stream")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if address.is_link_local or address.is_multicast or address.is_unspecified:
+        return "Camera.source: link-local, multicast and unspecified addresses are refused"
+    return None
+
+
+def camera_check(data_dir: Path) -> Callable[[Mapping[str, Any], Mapping[str, Any]], str | None]:
+    """The ``Camera`` rules beyond its schema: the real folder and the source's URL."""
+
+    def check(new: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+        configured = new.get("recordings_dir") or ""
+        if isinstance(configured, str) and configured:
+            problem = _real_folder_problem(configured, data_dir)
+            if problem is not None:
+                return problem
+        source = new.get("source")
+        return _source_problem(source) if isinstance(source, str) else None
+
+    return check
