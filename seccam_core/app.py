@@ -98,11 +98,12 @@ async def _start(app: Quart, seccam: Seccam) -> None:
     seccam.auth.ensure_token()
     seccam.initial_password = seccam.auth.ensure_password()
     if seccam.initial_password and seccam.config.show_initial_password:
-        # Printed on the console once, deliberately not logged.
+        # Only where it is: the console is a persistent journal under systemd.
         print(
-            "\n  No password was set, so one was generated for the dashboard:\n\n"
-            f"      {seccam.initial_password}\n\n"
-            "  It is not shown again; change it with `seccam password`.\n",
+            "\n  No password was set, so one was generated for the dashboard. It is in\n\n"
+            f"      {seccam.auth.first_password_file}\n\n"
+            "  (readable by this user only), removed at the first successful login.\n"
+            "  Change it with `seccam password`.\n",
             flush=True,
         )
     await seccam.start_actions()

@@ -35,10 +35,11 @@ def _validator(schema: Mapping[str, Any]) -> Any:
 def validation_message(error: jsonschema.ValidationError) -> str:
     """``gpio: 99 is greater than the maximum of 27``: the field first, then the problem."""
     path = ".".join(str(part) for part in error.absolute_path)
+    if isinstance(error.schema, Mapping) and error.schema.get("writeOnly"):
+        # A password: name the broken rule, never quote the value.
+        return f"{path or 'the body'}: does not meet {error.validator} {error.validator_value!r}"
     if error.validator == "required" or not path:
         return error.message
-    if error.validator == "additionalProperties":
-        return f"{path}: {error.message}"
     return f"{path}: {error.message}"
 
 
