@@ -17,6 +17,7 @@ from quart import Blueprint, Quart, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from seccam_core.api.context import request_token
+from seccam_core.api.file_ranges import SeccamResponse
 from seccam_core.api.validation import check_request_strings
 from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, PluginError
@@ -34,6 +35,7 @@ LOGIN_PATH = "/auth/validate"
 def create_app(config: Config) -> Quart:
     """Build one app. Plugins are loaded now; they contribute when the app starts."""
     app = Quart("seccam_core", static_folder=None)
+    app.response_class = SeccamResponse
     app.config.update(
         MAX_CONTENT_LENGTH=config.max_body_bytes,
         PROVIDE_AUTOMATIC_OPTIONS=True,

@@ -12,8 +12,8 @@ import collections
 import hashlib
 import hmac
 import logging
-import secrets
 import os
+import secrets
 import string
 import time
 import unicodedata
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 SECTION = "Auth"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
-FIRST_PASSWORD_FILE = "first-password.txt"
+FIRST_PASSWORD_FILE = "first-password.txt"  # noqa: S105 (a file name)
 """In the data folder, mode 0600: the generated first password, removed at the first
 successful login (or when the password is set). Never printed, never logged."""
 # Control characters, invisible format characters (zero-width space, bidi marks) and

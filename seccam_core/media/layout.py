@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seccam_core.errors import ApiError
 from seccam_core.files import FileArea
 
 if TYPE_CHECKING:
@@ -65,6 +66,28 @@ def sidecars(video: Path) -> list[Path]:
     """The sidecar files that belong to a video (whether they exist or not)."""
     stem = video.name[: -len(".mp4")] if video.name.endswith(".mp4") else video.stem
     return [video.with_name(stem + suffix) for suffix in SIDECAR_SUFFIXES]
+
+
+SIDECAR_PATTERNS = tuple(f"{prefix}_*{suffix}" for prefix in ("output", "timelapse")
+                         for suffix in SIDECAR_SUFFIXES)
+
+
+def sidecar_area(video: Path) -> FileArea:
+    """The sidecars beside an already resolved video, as a file area: a sidecar is served
+    or deleted only when its own real path is a regular file beside the video."""
+    return FileArea(video.parent, SIDECAR_PATTERNS)
+
+
+def resolved_sidecars(video: Path) -> list[Path]:
+    """The sidecars of ``video`` that exist and pass the safe resolver (links out are not)."""
+    area = sidecar_area(video)
+    found = []
+    for sidecar in sidecars(video):
+        try:
+            found.append(area.resolve(str(sidecar)))
+        except ApiError:
+            continue
+    return found
 
 
 def merge_meta(video: Path, extra: dict[str, Any]) -> None:
