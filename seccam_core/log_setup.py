@@ -12,6 +12,7 @@ replaces the current secret values (token, password hash) with ``[redacted]``.
 from __future__ import annotations
 
 import logging
+import unicodedata
 import logging.handlers
 import queue
 import time
@@ -42,6 +43,35 @@ class RedactSecrets(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+MAX_MESSAGE_CHARS = 2000
+_LINE_BREAKING = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def escape_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """One line, whatever a client sent: control characters (newlines, ANSI escapes),
+    line separators and lone surrogates escaped as ``\\xNN``/``\\uNNNN``, then cut to
+    ``limit`` characters with the number left out."""
+
+    if len(text) > limit:
+        text = f"{text[:limit]}... [{len(text) - limit} more characters]"
+    if text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(char) in _LINE_BREAKING else char
+        for char in text
+    )
+
+
+class OneLineFormatter(logging.Formatter):
+    """Every message on one line and bounded (log injection, flooding); tracebacks,
+    which the formatter adds after the message, keep their lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (stdlib name)
+        record.message = escape_message(record.message)
+        return super().formatMessage(record)
 
 
 ACCESS_LOGGER = "seccam.access"
@@ -92,7 +122,7 @@ def configure_logging(
     """Route the root logger through a queue to the API log file and stderr."""
     path = api_log_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
+    formatter = OneLineFormatter(LOG_FORMAT, DATE_FORMAT)
     redact = RedactSecrets(secrets)
     file_handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"

@@ -117,3 +117,25 @@ async def test_a_burst_is_one_chunk():
     assert chunk.count(b"event: tick") == 3 and chunk.index(b'"n":0') < chunk.index(b'"n":2')
     subscription.close("done")
     assert await subscription.next_frames(1) is None
+
+
+async def test_a_stream_dropped_before_its_first_byte_holds_no_subscriber(seccam_app):
+    """The answer exists but its body is never read (the client went away first)."""
+    from seccam_core.api.events import events
+
+    app = seccam_app.app
+    bus = seccam_app.seccam.bus
+    for replay in (None, "1", "bogus"):
+        headers = {"Last-Event-ID": replay} if replay else {}
+        for _ in range(20):
+            async with app.test_request_context("/events", headers=headers):
+                response = await events()
+            assert bus.subscriber_count == 0
+            del response
+    async with app.test_request_context("/events"):
+        response = await events()
+    body = response.response.__aiter__()
+    assert await body.__anext__() == b": heartbeat\n\n"
+    assert bus.subscriber_count == 1, "subscribed once the body is read"
+    await body.aclose()
+    assert bus.subscriber_count == 0

@@ -182,25 +182,38 @@ async def get_alert_state() -> dict:
     return dict(health_of(current_seccam()).sampler.state)
 
 
-def _schedule(seccam: Seccam, field: str, delay: float, action: str) -> None:
+def _schedule(seccam: Seccam, field: str, delay: float, action: str) -> str | None:
+    """Schedule the command; the action already in progress instead, if there is one."""
     command = seccam.settings.value(SECTION, field)
-    health_of(seccam).power.schedule(command, delay, action)
-    seccam.bus.publish("system_power", {"action": action, "delay_seconds": delay})
+    busy = health_of(seccam).power.schedule(command, delay, action)
+    if busy is None:
+        seccam.bus.publish("system_power", {"action": action, "delay_seconds": delay})
+    return busy
+
+
+POWER_ANSWER = message_answer(in_progress={
+    "enum": ["restart", "reboot"],
+    "description": "present when this request started nothing: the action already waiting "
+                   "or running"})
 
 
 @blueprint.post("/system/restart")
-@responds(200, schema=message_answer())
+@responds(200, schema=POWER_ANSWER)
 async def restart() -> dict:
-    """Restart the seccam service, one second after answering."""
-    _schedule(current_seccam(), "restart_command", RESTART_DELAY, "restart")
+    """Restart the seccam service, one second after answering (once: see ``in_progress``)."""
+    busy = _schedule(current_seccam(), "restart_command", RESTART_DELAY, "restart")
+    if busy is not None:
+        return {"message": f"A {busy} is already in progress", "in_progress": busy}
     return {"message": "Restarting services..."}
 
 
 @blueprint.post("/system/reboot")
-@responds(200, schema=message_answer())
+@responds(200, schema=POWER_ANSWER)
 async def reboot() -> dict:
-    """Reboot the machine, two seconds after answering."""
-    _schedule(current_seccam(), "reboot_command", REBOOT_DELAY, "reboot")
+    """Reboot the machine, two seconds after answering (once: see ``in_progress``)."""
+    busy = _schedule(current_seccam(), "reboot_command", REBOOT_DELAY, "reboot")
+    if busy is not None:
+        return {"message": f"A {busy} is already in progress", "in_progress": busy}
     return {"message": "Rebooting..."}
 
 
