@@ -12,10 +12,10 @@ replaces the current secret values (token, password hash) with ``[redacted]``.
 from __future__ import annotations
 
 import logging
-import unicodedata
 import logging.handlers
 import queue
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,7 @@ class OneLineFormatter(logging.Formatter):
     """Every message on one line and bounded (log injection, flooding); tracebacks,
     which the formatter adds after the message, keep their lines."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (stdlib name)
+    def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = escape_message(record.message)
         return super().formatMessage(record)
 

@@ -9,10 +9,10 @@ from typing import Any
 from quart import Blueprint, request
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.deploy import DEPLOY_FIELDS
+from seccam_core.api.deploy import DEPLOY_FIELDS, running_checkout
 from seccam_core.api.validation import message_answer, responds
 from seccam_core.contributions import AlertLevel
-from seccam_core.deploy import PROJECT_DIR, deploy_info
+from seccam_core.deploy import checkout_dir, deploy_info
 from seccam_core.media.layout import media_layout
 from seccam_core.runtime import Seccam
 from seccam_core.system import info, update
@@ -138,14 +138,9 @@ async def _system_info(seccam: Seccam) -> dict[str, Any]:
     )
 
 
-_deploy_cache: dict[str, str | None] = {}
-
-
 async def _running_deploy_info() -> dict[str, str | None]:
-    """The branch and commit of the code this process runs: asked once (two git runs)."""
-    if not _deploy_cache:
-        _deploy_cache.update(await deploy_info())
-    return dict(_deploy_cache)
+    """The branch and commit of the code this process runs, as ``/deploy_info`` says."""
+    return await deploy_info(running_checkout())
 
 
 async def _system_stats(seccam: Seccam) -> dict[str, Any]:
@@ -223,12 +218,7 @@ def update_repo(seccam: Seccam) -> Path:
     An install with ``pip install .`` runs from site-packages: the systemd unit's
     ``WorkingDirectory`` (the clone) is then the checkout to look at.
     """
-    configured = seccam.settings.value(SECTION, "update_repo") or ""
-    if configured:
-        return Path(configured)
-    if (PROJECT_DIR / ".git").exists():
-        return PROJECT_DIR
-    return Path.cwd()
+    return checkout_dir(seccam.settings.value(SECTION, "update_repo") or None) or Path.cwd()
 
 
 @blueprint.get("/system/update/check")
