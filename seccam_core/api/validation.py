@@ -197,7 +197,7 @@ def query_args(schema: Mapping[str, Any]) -> Callable[[F], F]:
     return decorate
 
 
-def check_request_strings(args: Mapping[str, Any], view_args: Mapping[str, Any] | None) -> None:
+def check_request_strings(args: Any, view_args: Mapping[str, Any] | None) -> None:
     """400 when a decoded query or path string cannot be encoded (a lone surrogate) or
     holds a NUL: no file name, log line or answer could carry it.
     """

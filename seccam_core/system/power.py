@@ -44,6 +44,7 @@ class PowerControl:
         )
         self._tasks.add(task)
         task.add_done_callback(self._done)
+        return None
 
     def _done(self, task: asyncio.Task[int | None]) -> None:
         self._tasks.discard(task)

@@ -138,3 +138,41 @@ def test_a_bad_stored_camera_section_falls_back_and_keeps_the_camera(
     stored = (seccam_data_dir / "settings.json").read_text()
     assert "NaN" not in stored and "\\ud800" not in stored, "a bad value is never written back"
     json.loads(stored)
+
+
+def test_a_snapshot_storm_runs_at_most_the_pool_of_still_jobs(media_server):
+    """40 concurrent snapshots: all answered, at most STILL_POOL_SIZE still ffmpeg
+    processes at once, and requests in the same second share a capture."""
+    import concurrent.futures
+    import threading
+
+    from camera_kit import camera_ready, our_ffmpeg_processes
+
+    from seccam_core.media.stills import STILL_POOL_SIZE
+
+    server = media_server()
+    camera_ready(server, 1)
+    peak, stop = [0], threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            stills = 0
+            for process in our_ffmpeg_processes():
+                try:
+                    stills += "image2" in " ".join(process.cmdline())
+                except Exception:  # noqa: BLE001 (gone meanwhile)
+                    continue
+            peak[0] = max(peak[0], stills)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(40) as pool:
+            answers = list(pool.map(lambda _: server.client().post("/snapshot"), range(40)))
+    finally:
+        stop.set()
+        sampler.join()
+    assert [answer.status_code for answer in answers] == [200] * 40
+    paths = {answer.json()["path"] for answer in answers}
+    assert len(paths) < 40, "requests in the same second share one capture"
+    assert 1 <= peak[0] <= STILL_POOL_SIZE
