@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from seccam_core.api.context import request_token
 from seccam_core.api.file_ranges import SeccamResponse
-from seccam_core.api.validation import check_request_strings
+from seccam_core.api.validation import check_request_strings, parsed_json_body
 from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, PluginError
 from seccam_core.log_setup import log_access
@@ -186,7 +186,10 @@ async def _guard() -> Response | None:
 
 
 async def _refuse_unencodable_strings() -> None:
+    """Query and path strings, and a JSON body if any, checked once for every route."""
     check_request_strings(request.args, request.view_args)
+    if request.mimetype == "application/json" and (await request.get_data()).strip():
+        await parsed_json_body()
 
 
 async def _finish_response(response: Response) -> Response:

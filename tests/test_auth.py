@@ -2,10 +2,9 @@
 
 import hashlib
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from seccam_core.auth import LoginThrottle, hash_password, verify_password
 

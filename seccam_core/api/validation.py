@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import jsonschema
-from quart import request
+from quart import g, request
 
 from seccam_core import json_values
 from seccam_core.api.context import current_seccam
@@ -61,13 +61,24 @@ async def read_json_object() -> dict[str, Any]:
         return {}
     if request.mimetype != "application/json":
         raise ApiError(415, "the request body must be JSON (Content-Type: application/json)")
-    try:
-        body = json_values.loads(raw)
-    except json_values.JsonValueError as exc:
-        raise BadRequest(f"the request body is not acceptable JSON: {exc}") from None
+    body = await parsed_json_body()
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     return body
+
+
+async def parsed_json_body() -> Any:
+    """A JSON body parsed once per request by :func:`seccam_core.json_values.loads`.
+
+    The app calls it for every request with a JSON body, whether its view reads one or
+    not, so every operation refuses the same values with the same 400.
+    """
+    if "seccam_body" not in g:
+        try:
+            g.seccam_body = json_values.loads(await request.get_data())
+        except json_values.JsonValueError as exc:
+            raise BadRequest(f"the request body is not acceptable JSON: {exc}") from None
+    return g.seccam_body
 
 
 def _remember(view: Any, kind: str, schema: Any) -> None:

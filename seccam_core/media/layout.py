@@ -118,9 +118,9 @@ def unique_name(folder: Path, prefix: str, suffix: str, when: datetime) -> Path:
 
 def time_from_name(name: str) -> datetime | None:
     """The local creation time encoded in a recording or snapshot name."""
-    match = NAME_TIME.match(name)
+    match = NAME_TIME.fullmatch(name)
     if match is None:
-        match = TIMELAPSE_DATE.match(name)
+        match = TIMELAPSE_DATE.fullmatch(name)
         if match is None:
             return None
         return datetime.strptime(match.group(1), "%Y%m%d")

@@ -20,12 +20,14 @@ caller. ``udp://`` (always a listener), ``file:``, ``tcp:`` and the rest are ref
 LISTENER_OPTIONS = frozenset({"listen", "listen_timeout", "rtsp_flags", "mode"})
 """URL options that would make the camera process accept pushed video from anyone."""
 # Empty (the default <data>/recordings), a relative folder, or an absolute folder at least
-# two levels deep outside the system folders; never "..": the recordings folder is where
-# listings, the storage cleaner and /delete_video operate (ORIGINAL S8).
+# two levels deep outside the system folders; never "..", never a control character: the
+# recordings folder is where listings, the storage cleaner and /delete_video operate
+# (ORIGINAL S8). The real path it resolves to is checked too (camera_check).
 RECORDINGS_DIR_PATTERN = (
     r"^$"
-    r"|^(?!/)(?!(?:.*/)?\.\.(?:/|$))[^\x00]+$"
-    rf"|^(?!/(?:{_SYSTEM_DIRS})(?:/|$))(?!(?:.*/)?\.\.(?:/|$))/[^/\x00]+/[^\x00]*[^/\x00]$"
+    r"|^(?!/)(?!(?:.*/)?\.\.(?:/|$))[^\x00-\x1f\x7f]+$"
+    rf"|^(?!/(?:{_SYSTEM_DIRS})(?:/|$))(?!(?:.*/)?\.\.(?:/|$))"
+    r"/[^/\x00-\x1f\x7f]+/[^\x00-\x1f\x7f]*[^/\x00-\x1f\x7f]$"
 )
 # The generated test picture: even sides (H.264's 4:2:0 needs them), at most 1920x1080.
 _EVEN_WIDTH = r"(?:1[68]|[2-9][02468]|[1-9]\d[02468]|1[0-8]\d[02468]|19[01][02468]|1920)"
@@ -40,7 +42,7 @@ CAMERA_SECTION = SettingsSection(
         "properties": {
             "source": {
                 "type": "string", "maxLength": 500,
-                "pattern": r"^(?:testpattern|(?:rtsps?|https?|srt)://\S+)$",
+                "pattern": r"^(?:testpattern|(?:rtsps?|https?|srt)://[^\s\x00-\x1f\x7f]+)$",
                 "description": "\"testpattern\" (a generated picture with a running clock) "
                 "or a stream URL such as rtsp://localhost:8554/cam (MediaMTX on a Pi): "
                 "rtsp, rtsps, http, https or srt, never a listener (listen, mode=listener) "
