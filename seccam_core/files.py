@@ -35,6 +35,14 @@ class FileArea:
         )
 
 
+def _encodable(text: str) -> bool:
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def name_allowed(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
@@ -51,7 +59,8 @@ def resolve_request_path(
     """Resolve a client-supplied path safely; see the module docstring for the rules."""
     if not isinstance(requested, str) or not requested.strip():
         raise BadRequest(f"{field} must be a non-empty string")
-    if "\x00" in requested or len(requested) > MAX_PATH_LENGTH or "\\" in requested:
+    if "\x00" in requested or len(requested) > MAX_PATH_LENGTH or "\\" in requested \
+            or not requested.isprintable() and not _encodable(requested):
         raise BadRequest(f"{field} is not a valid file path")
     real_root = Path(os.path.realpath(root))
     candidate = Path(requested)

@@ -66,12 +66,17 @@ def escape_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 
 
 class OneLineFormatter(logging.Formatter):
-    """Every message on one line and bounded (log injection, flooding); tracebacks,
-    which the formatter adds after the message, keep their lines."""
+    """Every message on one line and bounded (log injection, flooding). Tracebacks keep
+    their lines, each indented and escaped, so an exception's text (which may quote a
+    client) can never start a line that reads as an entry of its own."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = escape_message(record.message)
         return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return "\n".join("  " + escape_message(line, limit=4 * MAX_MESSAGE_CHARS)
+                         for line in super().formatException(ei).splitlines())
 
 
 ACCESS_LOGGER = "seccam.access"
