@@ -187,7 +187,7 @@ def _schedule(seccam: Seccam, field: str, delay: float, action: str) -> str | No
 
 
 POWER_ANSWER = message_answer(in_progress={
-    "enum": ["restart", "reboot"],
+    "type": "string", "enum": ["restart", "reboot"],
     "description": "present when this request started nothing: the action already waiting "
                    "or running"})
 
