@@ -157,7 +157,7 @@ POISONED_VALUES = {
     "NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity", "1e999": "1e999",
     "lone surrogate": '"\\ud800"', "lone surrogate in a key": None,
     "nesting 64 deep": "[" * 64 + "1" + "]" * 64,
-    "nesting 100000 deep": "[" * 100_000 + "]" * 100_000,
+    "nesting 20000 deep": "[" * 20_000 + "]" * 20_000,  # far past Python's recursion limit
 }
 POISONED_QUERY = {"NUL": "a%00b", "encoded surrogate": "%ED%A0%80", "overlong": "%C0%AF"}
 
@@ -205,7 +205,8 @@ def test_every_operation_refuses_non_finite_unencodable_and_deep_values(live_api
                     response = client.request(
                         method, url, content=_poisoned_body(operation, value),
                         headers={"Content-Type": "application/json"})
-                    if response.status_code != 400:
+                    # 413: the body, a copy per field, is over that operation's size limit.
+                    if response.status_code not in (400, 413):
                         failures.append((method, path, name, response.status_code))
             if method != "GET":
                 continue
