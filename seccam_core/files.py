@@ -60,7 +60,7 @@ def resolve_request_path(
     if not isinstance(requested, str) or not requested.strip():
         raise BadRequest(f"{field} must be a non-empty string")
     if "\x00" in requested or len(requested) > MAX_PATH_LENGTH or "\\" in requested \
-            or not requested.isprintable() and not _encodable(requested):
+            or (not requested.isprintable() and not _encodable(requested)):
         raise BadRequest(f"{field} is not a valid file path")
     real_root = Path(os.path.realpath(root))
     candidate = Path(requested)

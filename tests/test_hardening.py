@@ -52,6 +52,7 @@ def poisoned_bodies(draw) -> str:
 
 @FIXTURE_OK
 @given(index=st.integers(min_value=0), body=poisoned_bodies(), authorized=st.booleans())
+@pytest.mark.seccam_plugins(media=True)
 async def test_every_json_operation_refuses_bad_values_with_a_400(
         seccam_app, index, body, authorized):
     """NaN/Infinity, lone surrogates and deep nesting: a 400 naming the problem on every
@@ -90,7 +91,7 @@ async def test_unencodable_query_and_path_strings_are_400s(seccam_client):
 
 @FIXTURE_OK
 @given(data=st.data(), tail=st.sampled_from(["\n", "\r\n", "\x00"]))
-@pytest.mark.seccam_plugins(sensor_doubles)
+@pytest.mark.seccam_plugins(sensor_doubles, media=True)
 async def test_settings_patterns_are_whole_string_matches(seccam_app, data, tail):
     """Every string field with a pattern, in every section: a value that matches, plus a
     trailing newline, is refused (Python's ``$`` accepted it)."""

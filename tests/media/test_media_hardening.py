@@ -11,12 +11,14 @@ from camera_kit import make_jpeg, make_segment, write_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seccam_core.media.service import MEDIA
+
 
 def test_planted_sidecar_links_are_never_served_or_followed(media_server, tmp_path):
     """A real recording and timelapse whose sidecars are links to files outside."""
     server = media_server()
     client = server.client()
-    layout = server.seccam.services["media"].layout
+    layout = server.seccam.require(MEDIA).layout
     secret = tmp_path / "secret.jpg"
     secret.write_bytes(b"\xff\xd8\xff do not serve")
     video = make_segment(layout.recordings_dir / "output_20200101_000000.mp4")
@@ -49,7 +51,7 @@ def test_planted_sidecar_links_are_never_served_or_followed(media_server, tmp_pa
 def test_suffix_ranges_are_partial_content(media_server):
     server = media_server()
     client = server.client()
-    layout = server.seccam.services["media"].layout
+    layout = server.seccam.require(MEDIA).layout
     video = make_segment(layout.recordings_dir / "output_20200101_000000.mp4")
     data = video.read_bytes()
 
@@ -127,9 +129,9 @@ def test_a_bad_stored_camera_section_falls_back_and_keeps_the_camera(
     (seccam_data_dir / "settings.json").write_text(
         '{"Camera": {"recordings_dir": "/srv/\\ud800x", "pre_roll_seconds": 1}, '
         '"Timelapse": {"interval_minutes": NaN}}')
-    server = seccam_live_server()
+    server = seccam_live_server(media=True)
     client = server.client()
-    assert "media" in server.seccam.services, "the media plugin still runs"
+    assert server.seccam.get(MEDIA) is not None, "the media plugin still runs"
     assert client.get("/camera/status").status_code == 200
     assert client.get("/storage/status").status_code in (200, 404)
     camera = client.get("/settings").json()["Camera"]

@@ -10,6 +10,7 @@ import json
 import sys
 
 import seccam_captive_portal
+from seccam_captive_portal.portal import PORTAL
 
 
 def test_plugin_is_installed(seccam_live_server, netns, portal_settings):
@@ -173,7 +174,7 @@ def test_off_by_default_unless_the_access_point_interface_exists(
         {"CaptivePortal": {"iptables_command": netns.command()}}))
     server = seccam_live_server(seccam_captive_portal)
     assert server.client().get("/captive-portal").json() == {"enabled": False, "active": False}
-    server.call(lambda: server.seccam.services["captive_portal"].wait_idle())
+    server.call(lambda: server.seccam.require(PORTAL).wait_idle())
     assert netns.redirect_rules() == []
 
 
@@ -183,7 +184,7 @@ def test_without_iptables_both_routes_refuse_and_off_logs_no_error(
         "enabled": False, "iptables_command": ["/nonexistent/iptables"]}}))
     server = seccam_live_server(seccam_captive_portal)
     client = server.client()
-    server.call(lambda: server.seccam.services["captive_portal"].wait_idle())
+    server.call(lambda: server.seccam.require(PORTAL).wait_idle())
     assert client.post("/captive-portal", json={"enabled": True}).status_code == 503
     by_settings = client.post("/settings", json={"CaptivePortal": {"enabled": True}})
     assert by_settings.status_code == 400

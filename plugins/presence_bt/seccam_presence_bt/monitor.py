@@ -1,6 +1,6 @@
 """The presence monitor: polls BlueZ, keeps the source's state, runs the long operations.
 
-One per app, offered as ``seccam.services["presence_bt"]``. The poll loop looks for
+One per app, provided as the ``MONITOR`` service. The poll loop looks for
 every tracked device each ``poll_interval_seconds`` and feeds the
 :class:`~seccam_presence_bt.tracking.BluetoothPresence` source; every change of state
 is published as ``presence_state`` at once (never rate limited). Scans and
@@ -16,9 +16,7 @@ import logging
 import time
 from typing import Any
 
-from seccam_core.errors import ApiError, BadRequest
-from seccam_core.events import Event
-from seccam_core.runtime import Seccam
+from seccam_core import ApiError, BadRequest, Event, Seccam, ServiceKey
 from seccam_presence_bt.addresses import normalize
 from seccam_presence_bt.bluez import BluezClient, Device
 from seccam_presence_bt.discovery import discover
@@ -174,15 +172,16 @@ class PresenceMonitor:
     # --- the tracked list -------------------------------------------------------------
 
     async def _save_devices(self, devices: list[dict[str, str]], seen: str | None = None) -> None:
-        changed = await asyncio.to_thread(
-            self.seccam.settings.update, {SECTION: {"devices": devices}}
-        )
-        # Follow the new list before announcing it, so the listener has nothing left to
-        # do and a device that just paired is never announced as away first.
+        before = list(self.setting("devices") or [])
+        # Follow the new list before it is saved and announced, so the listener has
+        # nothing left to do and a device that just paired is never announced as away.
         self.source.track(devices)
         transitions = self._mark_seen(seen) if seen else []
-        if changed:
-            self.seccam.bus.publish("settings_changed", {"sections": changed})
+        try:
+            await self.seccam.settings.save(SECTION, {"devices": devices})
+        except Exception:
+            self.source.track(before)
+            raise
         self.publish(transitions)
 
     def _mark_seen(self, address: str) -> list[Transition]:
@@ -260,3 +259,6 @@ class PresenceMonitor:
             log.warning("could not unpair %s: %s", address, exc.message)
             unpaired = False
         return unpaired, await self.unregister(address)
+
+
+MONITOR: ServiceKey[PresenceMonitor] = ServiceKey(SERVICE_NAME, "the presence_bt plugin")
