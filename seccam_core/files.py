@@ -17,6 +17,30 @@ from pathlib import Path
 from seccam_core.errors import BadRequest, NotFound
 
 MAX_PATH_LENGTH = 1024
+SYSTEM_FOLDERS = ("proc", "sys", "dev", "etc", "bin", "sbin", "lib", "lib32", "lib64",
+                  "libx32", "usr", "boot", "run")
+"""Top-level folders no setting may name a folder or file in (ORIGINAL S8)."""
+
+
+def system_path_problem(field: str, configured: str, base: Path) -> str | None:
+    """Why a folder or file setting cannot be used, or ``None``.
+
+    Judged on the real path it resolves to (relative to ``base``), so ``/./etc``,
+    ``/proc/self/root/etc`` or a link to ``/etc`` are all ``/etc``: the root and the
+    system folders are refused.
+    """
+    path = Path(configured).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    try:
+        real = Path(os.path.realpath(path))
+    except (OSError, ValueError) as exc:
+        return f"{field}: {configured!r} cannot be resolved ({exc.__class__.__name__})"
+    parts = real.parts[1:]
+    if not parts or parts[0] in SYSTEM_FOLDERS:
+        return (f"{field}: {configured!r} resolves to {str(real)!r}, the root or a "
+                "system folder")
+    return None
 
 
 @dataclass(frozen=True)

@@ -139,3 +139,30 @@ async def test_a_sensor_section_passes_the_same_checks_on_every_route(
         response = await client.post(path, json={"Sensor": bad}, headers=headers)
         assert response.status_code == 400, (path, bad)
     assert seccam_app.seccam.settings.get("Sensor") == stored
+
+
+PATH_SETTINGS = [("Camera", "recordings_dir", "seccam"), ("Logs", "mediamtx_log", "m.log"),
+                 ("System", "update_repo", "repo")]
+
+
+@FIXTURE_OK
+@given(setting=st.sampled_from(PATH_SETTINGS),
+       system=st.sampled_from(["etc", "usr", "proc", "boot", "dev", "sys", "run"]),
+       spelling=st.sampled_from(["/{s}/{leaf}", "/./{s}/{leaf}", "/proc/self/root/{s}/{leaf}",
+                                 "//{s}//{leaf}", "/{s}/x/../{leaf}", "/tmp/../{s}/{leaf}",
+                                 "/proc/1/root/{s}/{leaf}", "/proc/self/cwd/../../{s}/{leaf}"]))
+@pytest.mark.seccam_plugins(media=True)
+async def test_every_folder_or_file_setting_is_judged_by_its_real_path(
+        seccam_app, setting, system, spelling):
+    """Whoever writes it (the API, or the owner's trusted write for settings.json-only
+    fields), a folder or file setting that resolves into a system folder is refused."""
+    from seccam_core.settings import SettingsError
+
+    section, field, leaf = setting
+    value = spelling.format(s=system, leaf=leaf)
+    store = seccam_app.seccam.settings
+    before = store.get(section)
+    with pytest.raises(SettingsError) as refused:
+        store.update({section: {field: value}}, trusted=True)
+    assert str(refused.value.body()["error"]).startswith(f"{section}.{field}")
+    assert store.get(section) == before

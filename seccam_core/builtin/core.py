@@ -43,3 +43,9 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
     """The core's endpoints: auth, settings, events, plugins, deploy info, logs."""
     return [auth.blueprint, settings.blueprint, events.blueprint, plugins.blueprint,
             deploy.blueprint, logs.blueprint, openapi.blueprint]
+
+
+@hookimpl
+def seccam_startup(seccam: Seccam) -> None:
+    """Rules for the core's sections that need the data folder."""
+    seccam.settings.add_check(logs.LOGS_SECTION.name, logs.mediamtx_log_check(seccam.data_dir))

@@ -10,10 +10,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from seccam_core.contributions import SettingsSection
+from seccam_core.files import SYSTEM_FOLDERS, system_path_problem
 
-SYSTEM_DIRS = ("proc", "sys", "dev", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32",
-               "usr", "boot", "run")
-_SYSTEM_DIRS = "|".join(SYSTEM_DIRS)
+_SYSTEM_DIRS = "|".join(SYSTEM_FOLDERS)
 CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "srt")
 """What a camera serves: RTSP (MediaMTX, IP cameras), HTTP(S) (MJPEG, HLS) and SRT as a
 caller. ``udp://`` (always a listener), ``file:``, ``tcp:`` and the rest are refused."""
@@ -101,14 +100,13 @@ TIMELAPSE_SECTION = SettingsSection(
 
 
 def _real_folder_problem(configured: str, data_dir: Path) -> str | None:
-    folder = Path(configured)
-    if not folder.is_absolute():
-        folder = data_dir / folder
-    real = Path(os.path.realpath(folder))
-    parts = real.parts[1:]
-    if len(parts) < 2 or parts[0] in SYSTEM_DIRS:
-        return (f"Camera.recordings_dir: {configured!r} resolves to {str(real)!r}, the root "
-                "or a system folder (or directly under the root)")
+    problem = system_path_problem("Camera.recordings_dir", configured, data_dir)
+    if problem is not None:
+        return problem
+    folder = Path(configured) if Path(configured).is_absolute() else data_dir / configured
+    if len(Path(os.path.realpath(folder)).parts) < 3:  # resolvable: checked just above
+        return (f"Camera.recordings_dir: {configured!r} resolves to a folder directly "
+                "under the root")
     return None
 
 
