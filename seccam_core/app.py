@@ -20,7 +20,7 @@ from seccam_core.api.context import request_token
 from seccam_core.api.file_ranges import SeccamResponse
 from seccam_core.api.validation import check_request_strings, parsed_json_body
 from seccam_core.auth import EXEMPT_PATHS
-from seccam_core.errors import ApiError, PluginError
+from seccam_core.errors import ApiError, EngineError, PluginError, engine_status
 from seccam_core.log_setup import log_access
 from seccam_core.runtime import Config, Seccam
 
@@ -59,6 +59,7 @@ def create_app(config: Config) -> Quart:
     app.before_request(_refuse_unencodable_strings)
     app.after_request(_finish_response)
     app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(EngineError, _engine_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -100,7 +101,6 @@ async def build(app: Quart) -> Seccam:
 
 async def _start(app: Quart, seccam: Seccam) -> None:
     seccam.loop = asyncio.get_running_loop()
-    seccam.bus.bind_loop(seccam.loop)
     await build(app)
     seccam.auth.ensure_token()
     seccam.initial_password = seccam.auth.ensure_password()
@@ -274,6 +274,12 @@ async def _api_error(error: ApiError) -> Response:
     response.status_code = error.status
     for key, value in error.headers.items():
         response.headers[key] = value
+    return response
+
+
+async def _engine_error(error: EngineError) -> Response:
+    response = jsonify(error.body())
+    response.status_code = engine_status(error)
     return response
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import shutil
 from pathlib import Path
+
+from seccam_core.commands import Command, run_command
+from seccam_core.errors import SeccamError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,22 +26,14 @@ def checkout_dir(configured: str | Path | None = None) -> Path | None:
 
 
 async def _git(project_dir: Path | None, *args: str) -> str | None:
-    git = shutil.which("git")
-    if git is None or project_dir is None:
+    if project_dir is None:
         return None
-    process = await asyncio.create_subprocess_exec(
-        git, "-C", str(project_dir), *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )
     try:
-        out, _ = await asyncio.wait_for(process.communicate(), 5)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
+        result = await run_command(Command(["git", "-C", str(project_dir), *args],
+                                           timeout=5, name=f"git {args[0]}"))
+    except SeccamError:
         return None
-    text = out.decode().strip()
-    return text if process.returncode == 0 and text else None
+    return result.stdout if result.ok and result.stdout else None
 
 
 async def deploy_info(project_dir: Path | None) -> dict[str, str | None]:
