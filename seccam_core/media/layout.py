@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seccam_core.errors import ApiError
+from seccam_core.errors import SeccamError
 from seccam_core.files import FileArea
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def resolved_sidecars(video: Path) -> list[Path]:
     for sidecar in sidecars(video):
         try:
             found.append(area.resolve(str(sidecar)))
-        except ApiError:
+        except SeccamError:  # the resolver refused it (400/404)
             continue
     return found
 
