@@ -11,9 +11,15 @@ from seccam_core.api import sensors as sensors_api
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
 from seccam_core.sensing.arming import ARMING, ARMING_SECTION, Arming
-from seccam_core.sensing.config import SENSOR_SECTION, SENSORS_SECTION
+from seccam_core.sensing.config import (
+    SENSOR_SECTION,
+    SENSORS_SECTION,
+    primary_check,
+    section_check,
+    sensors_section_check,
+)
 from seccam_core.sensing.controller import SENSOR_CONTROLLER, SensorController
-from seccam_core.sensing.schedule import check_windows
+from seccam_core.sensing.schedule import schedule_check
 
 
 @hookimpl
@@ -31,12 +37,15 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
 @hookimpl
 async def seccam_startup(seccam: Seccam) -> None:
     """Start the arm modes and the sensor controller (the ``SENSORS`` service)."""
-    seccam.settings.add_check(ARMING_SECTION.name,
-                              lambda section: check_windows(section["schedules"]))
+    types = seccam.sensor_types
+    seccam.settings.add_check(SENSOR_SECTION.name, section_check(types))
+    seccam.settings.add_check(SENSORS_SECTION.name, sensors_section_check(types))
+    seccam.settings.add_check(ARMING_SECTION.name, schedule_check)
     arming = Arming(seccam)
     seccam.provide(ARMING, arming)
     await arming.start()
     controller = SensorController(seccam)
+    seccam.settings.add_check(SENSOR_SECTION.name, primary_check(types, controller.entries))
     controller.mode_rule = arming.effective
     seccam.provide(SENSOR_CONTROLLER, controller)
     await controller.start()

@@ -7,16 +7,19 @@ One active sensor: its ``type``, ``gpio`` (BCM 0-27, ``null`` for a type without
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jsonschema
 
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import InvalidValue
+from seccam_core.json_schema import Validator
 from seccam_core.sensing.types import SensorType, calibration_defaults
 
 SECTION = "Sensor"
+TYPE_NAME = {"type": "string", "minLength": 1, "maxLength": 64,
+             "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"}
 MAX_GPIO = 27
 MAX_HOLD_SECONDS = 3600
 
@@ -35,8 +38,7 @@ SENSOR_SECTION = SettingsSection(
     schema={
         "type": "object",
         "properties": {
-            "type": {"type": "string", "minLength": 1, "maxLength": 64,
-                     "description": "Sensor type (see GET /sensor/types)."},
+            "type": {**TYPE_NAME, "description": "Sensor type (see GET /sensor/types)."},
             "gpio": GPIO_SCHEMA,
             "enabled": {"type": "boolean",
                         "description": "Whether the sensor triggers recordings."},
@@ -62,7 +64,7 @@ SENSOR_SECTION = SettingsSection(
 CONFIGURE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "type": {"type": "string", "minLength": 1, "maxLength": 64},
+        "type": TYPE_NAME,
         "gpio": GPIO_SCHEMA,
         "enabled": {"type": "boolean", "default": True},
         "hold_seconds": {**HOLD_SCHEMA, "default": 10},
@@ -101,8 +103,7 @@ def configure_schema(seccam: Any) -> dict[str, Any]:
 
 SENSOR_TEST_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"type": {"type": "string", "minLength": 1, "maxLength": 64},
-                   "gpio": GPIO_SCHEMA},
+    "properties": {"type": TYPE_NAME, "gpio": GPIO_SCHEMA},
     "required": ["type"],
     "additionalProperties": False,
 }
@@ -124,7 +125,7 @@ def sensor_type_named(name: str, types: Mapping[str, SensorType]) -> SensorType:
 
 def calibration_problem(sensor_type: SensorType, calibration: Any) -> str | None:
     """``calibration.pulse_count: 50 is greater than the maximum of 20``, or ``None``."""
-    validator = jsonschema.Draft202012Validator(sensor_type.calibration_schema)
+    validator = Validator(sensor_type.calibration_schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(calibration))
     if error is None:
         return None
@@ -168,6 +169,33 @@ def section_from_request(
         "invert_logic": body.get("invert_logic", False),
         "calibration": calibration,
     }
+
+
+def section_check(
+    types: Mapping[str, SensorType],
+) -> Callable[[Mapping[str, Any], Mapping[str, Any]], str | None]:
+    """The ``Sensor`` rules beyond its schema, for every route that writes the section.
+
+    The type must be installed (a stored type whose plugin was uninstalled is kept
+    until the type is changed), a type with a pin needs one, and the calibration must
+    match the type's schema.
+    """
+
+    def check(new: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+        name = new.get("type")
+        sensor_type = types.get(name) if isinstance(name, str) else None
+        if sensor_type is None:
+            if name == previous.get("type"):
+                return None
+            return (f"{SECTION}.type: unknown sensor type {name!r} "
+                    f"(installed: {', '.join(sorted(types))})")
+        if sensor_type.uses_gpio and pin_for(sensor_type, new.get("gpio")) is None:
+            return f"{SECTION}.gpio: the {sensor_type.name} sensor needs a pin (0-{MAX_GPIO})"
+        calibration = new.get("calibration") or {}
+        problem = calibration_problem(sensor_type, full_calibration(sensor_type, calibration))
+        return None if problem is None else f"{SECTION}.{problem}"
+
+    return check
 
 
 # --- several sensors: the ``Sensors`` section ------------------------------------------
@@ -332,3 +360,45 @@ def entry_from_request(
         name, sensor_id = str(merged.get("name") or base["name"]), str(base["id"])
     return {"id": sensor_id, "name": name, **flat,
             "modes": list(merged.get("modes", DEFAULT_MODES))}
+
+
+def sensors_section_check(
+    types: Mapping[str, SensorType],
+) -> Callable[[Mapping[str, Any], Mapping[str, Any]], str | None]:
+    """The ``Sensors`` rules beyond its schema, for every route that writes the section:
+    each sensor as :func:`section_check` checks the flat section, then the list's own
+    rules (:func:`check_sensor_list`)."""
+    one = section_check(types)
+
+    def check(new: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+        before = {e.get("id"): e for e in previous.get("sensors") or ()}
+        for index, entry in enumerate(new.get("sensors") or ()):
+            problem = one(entry, before.get(entry.get("id"), entry))
+            if problem is not None:
+                return f"{SENSORS_SECTION_NAME}.sensors[{index}]." + problem.split(".", 1)[1]
+        try:
+            check_sensor_list(new.get("sensors") or [], types)
+        except InvalidValue as exc:
+            return f"{SENSORS_SECTION_NAME}.{exc.message}"
+        return None
+
+    return check
+
+
+def primary_check(
+    types: Mapping[str, SensorType], entries: Callable[[], list[dict[str, Any]]],
+) -> Callable[[Mapping[str, Any], Mapping[str, Any]], str | None]:
+    """The flat ``Sensor`` section must fit the list as its first sensor (pins, modes)."""
+
+    def check(new: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+        current = entries()
+        if not current:
+            return None
+        current[0] = {**current[0], **new}
+        try:
+            check_sensor_list(current, types)
+        except InvalidValue as exc:
+            return f"{SECTION}: {exc.message}"
+        return None
+
+    return check

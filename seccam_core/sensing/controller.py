@@ -147,10 +147,6 @@ class SensorController:
         self._loop = asyncio.get_running_loop()
         self.pin_factory_name = await asyncio.to_thread(choose_pin_factory)
         self._removers.append(self._bus.add_listener(self._on_bus_event))
-        self._removers.append(self._seccam.settings.add_check(
-            SENSORS_SECTION_NAME,
-            lambda section: check_sensor_list(section["sensors"], self._seccam.sensor_types)))
-        self._removers.append(self._seccam.settings.add_check(SECTION, self._check_primary))
         await self._sync_primary_mirror()
         await self.reload()
 
@@ -243,12 +239,6 @@ class SensorController:
             if entry["id"] == sensor_id:
                 return index
         raise UnknownSensor(f"sensor_id: no sensor {sensor_id!r}", sensor_id=sensor_id)
-
-    def _check_primary(self, flat: Mapping[str, Any]) -> None:
-        """A ``Sensor`` section written through ``POST /settings`` must fit the list."""
-        entries = self.entries()
-        entries[0] = {**entries[0], **flat}
-        check_sensor_list(entries, self._seccam.sensor_types)
 
     async def _sync_primary_mirror(self) -> None:
         """Keep the flat ``Sensor`` section equal to the primary sensor (both ways).
@@ -587,7 +577,7 @@ class SensorController:
             "suppressed": self.suppressed,
             "recording_from_sensor": self.recording_from_sensor,
             "hold_seconds": primary.entry.get("hold_seconds") if primary is not None else None,
-            "config": self._seccam.settings.get(SECTION),
+            "config": self._seccam.settings.snapshot(SECTION),
             "sensor": sensor,
             "error": self.error,
             "sensors": [self.sensor_status(runner) for runner in self._runners.values()],

@@ -131,3 +131,12 @@ def local_zone(name: str = "") -> dt.tzinfo:
             except (ZoneInfoNotFoundError, ValueError):
                 continue
     return dt.UTC
+
+
+def schedule_check(new: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+    """The ``Arming`` section's rule beyond its schema (a settings check)."""
+    try:
+        check_windows(new.get("schedules") or [])
+    except InvalidValue as exc:
+        return f"Arming.{exc.message}"
+    return None
