@@ -27,17 +27,31 @@ def _last_event_id() -> int | None:
 @responds(503, description="too many event streams are open",
           headers={"Retry-After": "seconds to wait before connecting again"})
 async def events() -> Response:
-    """Live events (``event:``/``id:``/``data:``); ``Last-Event-ID`` replays what was missed."""
+    """Live events (``event:``/``id:``/``data:``); ``Last-Event-ID`` replays what was missed
+    (the buffer's last few hundred events; before them, what the event history kept)."""
     seccam = current_seccam()
     if seccam.bus.subscriber_count >= seccam.config.max_sse_streams:
         raise ApiError(503, "too many event streams are open; try again later",
                        headers={"Retry-After": "5"})
-    subscription = seccam.bus.subscribe(_last_event_id())
+    last_id = _last_event_id()
+    gap_until = None if last_id is None else seccam.bus.gap_before_buffer(last_id)
+    subscription = seccam.bus.subscribe(last_id)
     heartbeat = seccam.config.heartbeat_seconds
+    older: list[bytes] = []
+    catalogue = seccam.services.get("catalogue")
+    if last_id is not None and gap_until is not None and catalogue is not None:
+        # Missed more than the buffer holds: what the history kept comes first.
+        try:
+            older = await catalogue.history.frames_between(last_id, gap_until)
+        except BaseException:  # a failure or the client leaving: no orphan subscription
+            subscription.close("history unavailable")
+            raise
 
     async def stream() -> AsyncIterator[bytes]:
         try:
             yield b": heartbeat\n\n"
+            if older:
+                yield b"".join(older)
             while True:
                 frames = await subscription.next_frames(heartbeat)
                 if frames is None:
