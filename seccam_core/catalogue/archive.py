@@ -245,6 +245,7 @@ class Archive:
         self.layout = layout  # the loop's view: where new files go
         self._scope: Scope | None = None  # the catalogue thread's view: what answers show
         self._reconcile: _Reconcile | None = None
+        self._step_queued = False
         self.reconciles = 0
 
     # --- scope (catalogue thread) --------------------------------------------------------
@@ -266,7 +267,7 @@ class Archive:
         running = self._start_reconcile(connection, self._scope)
         if not known:
             self._drive(connection, running, until_listed=True)
-        self.db.submit(self._step, background=True)
+        self._schedule_step()
 
     def _scope_now(self, connection: sqlite3.Connection) -> Scope:
         if self._scope is None:
@@ -470,8 +471,14 @@ class Archive:
             log.info("archive of %s reconciled with the folder: %s",
                      running.report.folder, running.report.as_dict())
 
+    def _schedule_step(self) -> None:
+        if not self._step_queued:
+            self._step_queued = True
+            self.db.submit(self._step, background=True)
+
     def _step(self, connection: sqlite3.Connection) -> None:
         """A background job: one batch of the running reconcile, then the next is queued."""
+        self._step_queued = False
         running = self._reconcile
         if running is None:
             return
@@ -483,7 +490,7 @@ class Archive:
         except BaseException:
             self._reconcile = None
             raise
-        self.db.submit(self._step, background=True)
+        self._schedule_step()
 
     def _reconcile_steps(self, connection: sqlite3.Connection, scope: Scope,
                          report: ReconcileReport) -> Generator[Any, None, None]:
@@ -638,7 +645,7 @@ class Archive:
                 running.steps.close()
             fresh = self._start_reconcile(connection, scope)
             fresh.waiters.extend([*waiters, resolve])
-            self.db.submit(self._step, background=True)
+            self._schedule_step()
 
         await self.db.run(job)
         return await waiter
