@@ -314,7 +314,10 @@ async def delete_video(body: dict[str, Any]) -> Any:
 async def archive_reconcile() -> Any:
     """Compare the archive catalogue with the recordings folder now (files added or
     removed by hand); it also happens at start and whenever the folder changes."""
-    report = await media().archive.reconcile()
+    catalogue = current_seccam().services.get("catalogue")
+    if catalogue is None:
+        raise Unavailable("the archive catalogue is not running")
+    report = await catalogue.reconcile()
     if report is None:  # the folder was switched meanwhile: that one is being listed
         raise Unavailable("the recordings folder changed meanwhile; try again")
     return jsonify(report.as_dict())

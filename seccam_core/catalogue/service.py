@@ -14,7 +14,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from seccam_core.catalogue.archive import Archive
+from seccam_core.catalogue.archive import Archive, ReconcileReport
 from seccam_core.catalogue.database import Database
 from seccam_core.catalogue.history import SECTION, History
 from seccam_core.media.layout import media_layout
@@ -72,6 +72,11 @@ class Catalogue:
         """Recreate a deleted database; reconcile a folder whose contents changed."""
         await self.db.run(self.db.check_file, background=True)
         await self.archive.reconcile(only_if_changed=True)
+
+    async def reconcile(self) -> ReconcileReport | None:
+        """On demand: recreate a deleted database, then compare with the folder now."""
+        await self.db.run(self.db.check_file)
+        return await self.archive.reconcile()
 
     async def _prune(self) -> None:
         await asyncio.wrap_future(self.history.prune())
