@@ -53,7 +53,7 @@ HISTORY_SECTION = SettingsSection(
             "max_mb": {"type": "number", "minimum": 1, "maximum": 1000,
                        "description": "The oldest events are deleted while the history "
                        "takes more than this many megabytes."},
-            "health_sample_minutes": {"type": "number", "minimum": 1, "maximum": 60,
+            "health_sample_minutes": {"type": "number", "minimum": 0.05, "maximum": 60,
                                       "description": "Minutes between two health samples."},
         },
         "additionalProperties": False,
@@ -86,7 +86,7 @@ class Classifier:
 
     def __init__(self) -> None:
         self._triggered: dict[Any, bool] = {}
-        self._home: bool | None = None
+        self._home = False  # nobody, until a presence source says otherwise
         self._camera_down = False
 
     def __call__(self, event: Event) -> Entry | None:
@@ -139,7 +139,7 @@ class Classifier:
     def _presence_state(self, data: dict[str, Any]) -> Entry | None:
         home = bool(data.get("someone_home"))
         previous, self._home = self._home, home
-        if previous is None or previous == home:
+        if previous == home:
             return None
         if home:
             return "someone_home", "info", "someone is home: sensor recordings are suppressed"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from seccam_core.catalogue.archive import Archive, ReconcileReport
@@ -91,9 +92,14 @@ class Catalogue:
                 log.exception("catalogue upkeep failed; it runs again in %s s", seconds)
 
     async def _sample_health(self) -> None:
+        last = time.monotonic()
         while True:
+            # Looked at every second, so a new interval applies at once.
+            await asyncio.sleep(1.0)
             minutes = float(self.seccam.settings.value(SECTION, "health_sample_minutes", 5))
-            await asyncio.sleep(minutes * 60)
+            if time.monotonic() - last < minutes * 60:
+                continue
+            last = time.monotonic()
             health = self.seccam.services.get("health")
             sampler = getattr(health, "sampler", None)
             if sampler is None or not getattr(sampler, "samples", 0):
