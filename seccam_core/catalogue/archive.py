@@ -520,7 +520,9 @@ class Archive:
             connection.execute("UPDATE folders SET reconciled_at = ?, dir_mtimes = ? "
                                "WHERE id = ?", (time.time(), mtimes, scope.folder_id))
         finally:
-            connection.execute("DROP TABLE IF EXISTS temp.scan")
+            # Also when the generator is dropped after the file was closed or replaced.
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("DROP TABLE IF EXISTS temp.scan")
             report.seconds = time.monotonic() - started
 
     @staticmethod
