@@ -29,6 +29,8 @@ def test_oldest_recordings_go_first_with_their_sidecars(seccam_live_server, smal
     snapshot = write_file(small_disk.root / "snapshot_20250101_000000.jpg", 50_000)
     timelapse = write_file(small_disk.layout.timelapse_dir / "timelapse_20250101.mp4", 100_000)
     assert small_disk.percent() > 60
+    # The archive catalogue learns of the files written by hand, then of the deletions.
+    assert server.client().post("/archive/reconcile").json()["added"] == 8
 
     response = server.client().post("/storage/cleanup")
 
@@ -46,6 +48,8 @@ def test_oldest_recordings_go_first_with_their_sidecars(seccam_live_server, smal
     for video in videos[3:]:
         assert _exists([video, *sidecars(video)]) == [True] * 4
     assert snapshot.exists() and timelapse.exists()
+    listed = server.client().get("/archive").json()
+    assert [item["path"] for item in listed] == [str(v) for v in reversed(videos[3:])]
     announced = events.wait_for("storage_cleanup")
     assert announced.data["deleted"] == body["deleted"]
     assert announced.data["freed_bytes"] == body["freed_bytes"]
