@@ -322,9 +322,9 @@ class Archive:
 
     @staticmethod
     def _count(connection: sqlite3.Connection, scope: Scope, kind: str) -> int:
-        return int(connection.execute(
-            "SELECT count(*) FROM media WHERE folder = ? AND kind = ?",
-            (scope.folder_id, kind)).fetchone()[0])
+        row = connection.execute("SELECT n FROM media_counts WHERE folder = ? AND kind = ?",
+                                 (scope.folder_id, kind)).fetchone()
+        return int(row[0]) if row is not None else 0
 
     async def count(self, kind: str) -> int:
         """How many files of one kind there are."""

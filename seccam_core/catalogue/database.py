@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS folders (
     id INTEGER PRIMARY KEY,
@@ -57,6 +57,20 @@ CREATE TABLE IF NOT EXISTS media (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS media_by_time ON media (folder, kind, created, name);
 CREATE INDEX IF NOT EXISTS media_by_mtime ON media (folder, mtime);
+-- Kept by triggers: counting 100 000 index entries per answer costs milliseconds.
+CREATE TABLE IF NOT EXISTS media_counts (
+    folder INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (folder, kind)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS media_counted AFTER INSERT ON media BEGIN
+    INSERT OR IGNORE INTO media_counts VALUES (NEW.folder, NEW.kind, 0);
+    UPDATE media_counts SET n = n + 1 WHERE folder = NEW.folder AND kind = NEW.kind;
+END;
+CREATE TRIGGER IF NOT EXISTS media_uncounted AFTER DELETE ON media BEGIN
+    UPDATE media_counts SET n = n - 1 WHERE folder = OLD.folder AND kind = OLD.kind;
+END;
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id INTEGER NOT NULL,
