@@ -27,6 +27,7 @@ replaces), imported ahead of the installed one.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -181,6 +182,10 @@ def run(label: str, root: Path, count: int, switches: int, code: Path | None
     counted, _ = timed(served.http, "/archive/count")
     figures["GET /archive/count, median / p95"] = median_p95(counted) + " ms"
     served.stop()
+    if (data_dir / "catalogue.sqlite3").exists():
+        page, new = asyncio.run(query_alone(data_dir, folder_a, since))
+        figures["the catalogue's query alone: first page, new_count (median)"] = (
+            f"{page:.2f} ms, {new:.2f} ms")
 
     served = Served(data_dir, code)
     served.http.headers["Authorization"] = f"Bearer {token}"
@@ -211,6 +216,31 @@ def run(label: str, root: Path, count: int, switches: int, code: Path | None
         f"{rss_mb(served.process.pid):.1f} MB")
     served.stop()
     return figures
+
+
+async def query_alone(data_dir: Path, folder: Path, since: str) -> tuple[float, float]:
+    """The page and new_count queries without HTTP, in this process, on the same file."""
+    from seccam_core.catalogue.archive import Archive
+    from seccam_core.catalogue.database import Database
+    from seccam_core.media.layout import MediaLayout
+
+    db = Database(data_dir / "catalogue.sqlite3")
+    db.start()
+    try:
+        archive = Archive(db, MediaLayout(folder))
+        await archive.count("recording")
+        pages, news = [], []
+        epoch = datetime.fromisoformat(since).timestamp()
+        for _ in range(50):
+            began = time.perf_counter()
+            await archive.page("recording", 0, 1000)
+            pages.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            await archive.new_count(epoch)
+            news.append((time.perf_counter() - began) * 1000)
+        return statistics.median(pages), statistics.median(news)
+    finally:
+        db.close()
 
 
 def minimal_quart() -> dict[str, str]:

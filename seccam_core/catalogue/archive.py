@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 KINDS = ("recording", "snapshot", "timelapse")
 VIDEO_KINDS = ("recording", "timelapse")  # the kinds with sidecars and a duration
-BATCH = 2000
+BATCH = 500  # rows per step of a reconcile: an answer waits for one step at most
 _NAME_STAMP = re.compile(r"^(?:output|snapshot|timelapse)_(\d{8})(?:_(\d{6}))?")
 RECORDINGS, TIMELAPSES = 0, 1  # the two folders of a scope, as stored in the scan table
 
@@ -258,20 +258,42 @@ class Archive:
         cursor = connection.execute("INSERT INTO folders (path) VALUES (?)", (str(folder),))
         return int(cursor.lastrowid or 0), False
 
-    def _enter(self, connection: sqlite3.Connection, layout: MediaLayout) -> None:
-        """Answer for ``layout`` from now on; list it first if it was never listed."""
+    def _enter(self, connection: sqlite3.Connection, layout: MediaLayout, *,
+               startup: bool = False) -> None:
+        """Answer for ``layout`` from now on; list it first if it was never listed.
+
+        A folder listed before is reconciled behind the answers: at startup always,
+        after a switch only if its modification time moved since.
+        """
         layout.ensure()
         folder_id, known = self._folder_id(connection, layout.recordings_dir)
-        self._scope = Scope(layout, folder_id)
+        scope = self._scope = Scope(layout, folder_id)
         self._cancel_reconcile()
-        running = self._start_reconcile(connection, self._scope)
         if not known:
-            self._drive(connection, running, until_listed=True)
+            self._drive(connection, self._start_reconcile(connection, scope),
+                        until_listed=True)
+        elif not startup and not self._folder_changed(connection, scope):
+            return
+        self._start_reconcile(connection, scope)
         self._schedule_step()
+
+    @staticmethod
+    def _folder_changed(connection: sqlite3.Connection, scope: Scope) -> bool:
+        stored = connection.execute("SELECT dir_mtimes FROM folders WHERE id = ?",
+                                    (scope.folder_id,)).fetchone()
+        return stored is None or stored[0] != _dir_mtimes(scope.layout)
+
+    def _wrote(self, connection: sqlite3.Connection, scope: Scope) -> None:
+        # Our own writes move the folder's modification time: note it, so the periodic
+        # check does not list 100 000 files for them. (A change by hand at the same
+        # moment waits for the hourly reconcile, or one asked for.)
+        if self._reconcile is None:
+            connection.execute("UPDATE folders SET dir_mtimes = ? WHERE id = ?",
+                               (_dir_mtimes(scope.layout), scope.folder_id))
 
     def _scope_now(self, connection: sqlite3.Connection) -> Scope:
         if self._scope is None:
-            self._enter(connection, self.layout)
+            self._enter(connection, self.layout, startup=True)
         assert self._scope is not None
         return self._scope
 
@@ -373,8 +395,11 @@ class Archive:
             scope = self._scope_now(connection)
             if scope.layout != layout:
                 return  # the folder changed meanwhile: its reconcile will find the file
+            connection.execute("BEGIN")
             connection.execute(_UPSERT, row.values(scope.folder_id, scope.folder))
             self._seen_while_scanning(connection, path, row)
+            self._wrote(connection, scope)
+            connection.execute("COMMIT")
 
         self.db.call(job)
         return answer
@@ -391,6 +416,7 @@ class Archive:
             scope = self._scope_now(connection)
             if scope.layout != layout:
                 return False
+            connection.execute("BEGIN")
             removed = connection.execute(
                 "DELETE FROM media WHERE folder = ? AND kind = ? AND name = ?",
                 (scope.folder_id, kind, path.name)).rowcount
@@ -398,6 +424,8 @@ class Archive:
                 connection.execute("DELETE FROM temp.scan WHERE dir = ? AND name = ?",
                                    (TIMELAPSES if kind == "timelapse" else RECORDINGS,
                                     path.name))
+            self._wrote(connection, scope)
+            connection.execute("COMMIT")
             return bool(removed)
 
         return self.db.submit(job)
@@ -498,22 +526,16 @@ class Archive:
         layout = scope.layout
         mtimes = _dir_mtimes(layout)
         connection.execute("DROP TABLE IF EXISTS temp.scan")
-        # Indexed once listed: building an index from unordered names is much cheaper
-        # than keeping one while inserting them (a file's name may then appear twice:
-        # a row is written twice, to the same effect).
+        # Not unique: a file the recorder adds while the folder is listed may be listed
+        # twice; its row is then written twice, to the same effect.
         connection.execute(
             "CREATE TEMP TABLE scan (dir INTEGER NOT NULL, kind TEXT, name TEXT NOT NULL, "
             "size INTEGER NOT NULL, mtime REAL NOT NULL)")
+        connection.execute("CREATE INDEX temp.scan_by_name ON scan (dir, name)")
         try:
             yield from self._list_folders(connection, layout)
-            connection.execute("CREATE INDEX temp.scan_by_name ON scan (dir, name)")
-            yield None
-            report.removed = connection.execute(
-                "DELETE FROM media WHERE folder = ? AND NOT EXISTS (SELECT 1 FROM temp.scan s "
-                "WHERE s.dir = (media.kind = 'timelapse') AND s.name = media.name "
-                "AND s.kind = media.kind)",
-                (scope.folder_id,)).rowcount
-            yield None
+            yield "names listed"
+            yield from self._remove_rows(connection, scope, report)
             yield from self._update_rows(connection, scope, report, with_meta=False)
             yield "listed"
             yield from self._update_rows(connection, scope, report, with_meta=True)
@@ -555,6 +577,28 @@ class Archive:
                         batch = []
                         yield None
             connection.executemany(insert, batch)
+            yield None
+
+    @staticmethod
+    def _remove_rows(connection: sqlite3.Connection, scope: Scope,
+                     report: ReconcileReport) -> Iterator[None]:
+        """Delete the rows whose file was not listed, a key range per step."""
+        after: tuple[str, str] = ("", "")
+        while True:
+            last = connection.execute(
+                "SELECT kind, name FROM media WHERE folder = ? AND (kind, name) > (?, ?) "
+                "ORDER BY kind, name LIMIT 1 OFFSET ?",
+                (scope.folder_id, *after, BATCH * 4 - 1)).fetchone()
+            bound = ("\uffff", "") if last is None else (last[0], last[1])
+            report.removed += connection.execute(
+                "DELETE FROM media WHERE folder = ? AND (kind, name) > (?, ?) "
+                "AND (kind, name) <= (?, ?) AND NOT EXISTS (SELECT 1 FROM temp.scan s "
+                "WHERE s.dir = (media.kind = 'timelapse') AND s.name = media.name "
+                "AND s.kind = media.kind)",
+                (scope.folder_id, *after, *bound)).rowcount
+            if last is None:
+                return
+            after = bound
             yield None
 
     def _update_rows(self, connection: sqlite3.Connection, scope: Scope,

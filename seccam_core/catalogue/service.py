@@ -3,8 +3,10 @@
 Offered as ``seccam.services["catalogue"]`` by the builtin catalogue plugin, which
 starts before the media plugin (the media service answers from ``catalogue.archive``).
 In the background it checks every ``CHECK_SECONDS`` that the database file is still
-there and whether a media folder changed (then reconciles), prunes the history every
-hour and keeps a health sample every ``History.health_sample_minutes``.
+there and whether a media folder changed (then reconciles), reconciles anyway every
+hour (a change by hand can hide behind one of ours in the folder's modification time),
+prunes the history every hour and keeps a health sample every
+``History.health_sample_minutes``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ FILE_NAME = "catalogue.sqlite3"
 SERVICE = "catalogue"
 CHECK_SECONDS = 60.0
 PRUNE_SECONDS = 3600.0
+FULL_RECONCILE_SECONDS = 3600.0  # also when the folder's modification time did not move
 
 
 class Catalogue:
@@ -55,6 +58,8 @@ class Catalogue:
         self._tasks = [
             asyncio.create_task(self._every(self.check_seconds, self.check), name="catalogue"),
             asyncio.create_task(self._every(PRUNE_SECONDS, self._prune), name="history-prune"),
+            asyncio.create_task(self._every(FULL_RECONCILE_SECONDS, self.archive.reconcile),
+                                name="archive-reconcile"),
             asyncio.create_task(self._sample_health(), name="health-history"),
         ]
 

@@ -101,8 +101,8 @@ async def test_a_restart_answers_from_the_database_and_then_agrees_with_the_fold
     kept[0].unlink()
     added = _touch(folder / "output_20260102_080000.mp4", time.time())
     async with _catalogue(tmp_path) as archive:
-        report = await archive.reconcile()
-        assert report is not None and (report.added, report.removed) == (1, 1)
+        # The reconcile started with the catalogue (or this one) finds both changes.
+        assert await archive.reconcile() is not None
         assert sorted(await _paths(archive)) == sorted(str(p) for p in [*kept[1:], added])
 
 
@@ -119,9 +119,8 @@ async def test_files_written_while_a_reconcile_runs_are_kept(tmp_path):
 
         def list_the_folder(connection):
             running = archive._start_reconcile(connection, archive._scope_now(connection))
-            while connection.execute("SELECT 1 FROM temp.sqlite_master "
-                                     "WHERE name = 'scan_by_name'").fetchone() is None:
-                next(running.steps)
+            while next(running.steps) != "names listed":
+                pass
             return running
 
         running = await archive.db.run(list_the_folder)
