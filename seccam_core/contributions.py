@@ -1,4 +1,4 @@
-"""The declarations plugins contribute through the hooks (sensor types live in sensors.py)."""
+"""The declarations plugins contribute through the hooks (sensor types live in sensing/types.py)."""
 
 from __future__ import annotations
 
@@ -119,5 +119,5 @@ class StoragePolicy(abc.ABC):
     name: str = ""
 
     @abc.abstractmethod
-    async def enforce(self, seccam: Seccam, *, force: bool = False) -> CleanupReport:
+    async def enforce(self, seccam: Seccam) -> CleanupReport:
         """Delete what the policy allows until storage is within its limit."""

@@ -17,7 +17,7 @@ from seccam_core.contributions import (
     SettingsSection,
     StoragePolicy,
 )
-from seccam_core.sensors import LiveSensor, SensorType
+from seccam_core.sensing.types import LiveSensor, SensorType
 
 
 class EveryHookPlugin:
@@ -83,7 +83,7 @@ class EveryHookPlugin:
         class KeepAll(StoragePolicy):
             name = "test_keep_all"
 
-            async def enforce(self, seccam, *, force=False):
+            async def enforce(self, seccam):
                 return CleanupReport()
 
         return [KeepAll()]

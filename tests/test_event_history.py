@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sensor_doubles import DOOR_PIN
 
-from seccam_core.sensor_testing import StandInRecorder, SwitchablePresence
+from seccam_core.catalogue.service import CATALOGUE
+from seccam_core.sensing.doubles import StandInRecorder, SwitchablePresence
 from seccam_core.testing import assert_documented, wait_until
 
 
@@ -145,7 +146,7 @@ def test_old_and_oversized_history_is_pruned(seccam_live_server):
     """Months passing are stood in for by rows written with old timestamps."""
     server = seccam_live_server()
     server.http = server.client()
-    catalogue = server.seccam.services["catalogue"]
+    catalogue = server.seccam.require(CATALOGUE)
     day = 86400
     for age_days in (400, 100, 1):
         server.call(lambda a=age_days: catalogue.db.run(lambda c: c.execute(

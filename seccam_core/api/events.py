@@ -8,6 +8,7 @@ from quart import Blueprint, Response, request
 
 from seccam_core.api.context import current_seccam
 from seccam_core.api.validation import responds
+from seccam_core.catalogue.service import CATALOGUE
 from seccam_core.errors import ApiError
 
 blueprint = Blueprint("events", __name__)
@@ -38,7 +39,7 @@ async def events() -> Response:
     subscription = seccam.bus.subscribe(last_id)
     heartbeat = seccam.config.heartbeat_seconds
     older: list[bytes] = []
-    catalogue = seccam.services.get("catalogue")
+    catalogue = seccam.get(CATALOGUE)
     if last_id is not None and gap_until is not None and catalogue is not None:
         # Missed more than the buffer holds: what the history kept comes first.
         try:

@@ -14,8 +14,8 @@ from seccam_core.api.context import current_seccam
 from seccam_core.api.media import parse_since
 from seccam_core.api.validation import query_args, responds
 from seccam_core.catalogue.history import HISTORY_TYPES, SEVERITIES, History
-from seccam_core.catalogue.service import SERVICE
-from seccam_core.errors import BadRequest, Unavailable
+from seccam_core.catalogue.service import CATALOGUE
+from seccam_core.errors import BadRequest
 
 blueprint = Blueprint("history", __name__)
 
@@ -72,10 +72,7 @@ HEALTH_LIST = {
 
 
 def history() -> History:
-    catalogue = current_seccam().services.get(SERVICE)
-    if catalogue is None:
-        raise Unavailable("the event history is not running")
-    return catalogue.history
+    return current_seccam().require(CATALOGUE).history
 
 
 def _time(query: dict[str, Any], field: str) -> float | None:

@@ -31,12 +31,13 @@ from seccam_core.api.media_schemas import (
     VIDEO_QUERY,
 )
 from seccam_core.api.validation import json_body, query_args, responds
+from seccam_core.catalogue.service import CATALOGUE
 from seccam_core.errors import ApiError, BadRequest, NotFound, Unavailable
 from seccam_core.media.camera import CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError
 from seccam_core.media.layout import sidecars
 from seccam_core.media.recorder import RecorderUnavailable
-from seccam_core.media.service import MediaService
+from seccam_core.media.service import MEDIA, MediaService
 
 blueprint = Blueprint("media", __name__)
 
@@ -44,10 +45,8 @@ IMAGE_CACHE_SECONDS = 24 * 3600
 DEFAULT_LIST_LIMIT = 1000
 
 def media() -> MediaService:
-    service = current_seccam().services.get("media")
-    if service is None:
-        raise Unavailable("the camera is not running")
-    return service
+    """The running media service (503 while the media plugin is off)."""
+    return current_seccam().require(MEDIA)
 
 
 def required_text(value: Any, field: str) -> str:
@@ -314,10 +313,7 @@ async def delete_video(body: dict[str, Any]) -> Any:
 async def archive_reconcile() -> Any:
     """Compare the archive catalogue with the recordings folder now (files added or
     removed by hand); it also happens at start and whenever the folder changes."""
-    catalogue = current_seccam().services.get("catalogue")
-    if catalogue is None:
-        raise Unavailable("the archive catalogue is not running")
-    report = await catalogue.reconcile()
+    report = await current_seccam().require(CATALOGUE).reconcile()
     if report is None:  # the folder was switched meanwhile: that one is being listed
         raise Unavailable("the recordings folder changed meanwhile; try again")
     return jsonify(report.as_dict())

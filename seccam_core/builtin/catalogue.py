@@ -2,7 +2,7 @@
 ``History`` section and the history endpoints.
 
 Registered before the media plugin: the media service answers from
-``seccam.services["catalogue"].archive``, and stops before the catalogue closes.
+the ``CATALOGUE`` service's archive, and stops before the catalogue closes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from quart import Blueprint
 from seccam_core import hookimpl
 from seccam_core.api import history as history_api
 from seccam_core.catalogue.history import HISTORY_SECTION
-from seccam_core.catalogue.service import SERVICE, Catalogue
+from seccam_core.catalogue.service import CATALOGUE, Catalogue
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
 
@@ -33,13 +33,13 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
 async def seccam_startup(seccam: Seccam) -> None:
     """Open the catalogue (answers at once; the folders are reconciled behind)."""
     catalogue = Catalogue(seccam)
-    seccam.services[SERVICE] = catalogue
+    seccam.provide(CATALOGUE, catalogue)
     await catalogue.start()
 
 
 @hookimpl
 async def seccam_shutdown(seccam: Seccam) -> None:
     """Close the database once the media service has stopped writing to it."""
-    catalogue = seccam.services.pop(SERVICE, None)
+    catalogue = seccam.withdraw(CATALOGUE)
     if isinstance(catalogue, Catalogue):
         await catalogue.stop()

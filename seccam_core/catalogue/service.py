@@ -1,6 +1,6 @@
 """The catalogue service: the database, the archive and the history of one app.
 
-Offered as ``seccam.services["catalogue"]`` by the builtin catalogue plugin, which
+Offered as the ``CATALOGUE`` service by the builtin catalogue plugin, which
 starts before the media plugin (the media service answers from ``catalogue.archive``).
 In the background it checks every ``CHECK_SECONDS`` that the database file is still
 there and whether a media folder changed (then reconciles), reconciles anyway every
@@ -21,6 +21,8 @@ from seccam_core.catalogue.archive import Archive, ReconcileReport
 from seccam_core.catalogue.database import Database
 from seccam_core.catalogue.history import SECTION, History
 from seccam_core.media.layout import media_layout
+from seccam_core.services import ServiceKey
+from seccam_core.system.service import HEALTH
 
 if TYPE_CHECKING:
     from seccam_core.runtime import Seccam
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FILE_NAME = "catalogue.sqlite3"
-SERVICE = "catalogue"
+CATALOGUE: ServiceKey[Catalogue] = ServiceKey("catalogue",
+                                              "the catalogue plugin (builtin.catalogue)")
 CHECK_SECONDS = 60.0
 PRUNE_SECONDS = 3600.0
 FULL_RECONCILE_SECONDS = 3600.0  # also when the folder's modification time did not move
@@ -105,8 +108,8 @@ class Catalogue:
             if time.monotonic() - last < minutes * 60:
                 continue
             last = time.monotonic()
-            health = self.seccam.services.get("health")
-            sampler = getattr(health, "sampler", None)
+            health = self.seccam.get(HEALTH)
+            sampler = health.sampler if health is not None else None
             if sampler is None or not getattr(sampler, "samples", 0):
                 continue
             with contextlib.suppress(RuntimeError):

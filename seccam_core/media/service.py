@@ -1,12 +1,12 @@
 """The media service: one camera pipeline, the recorder, snapshots, timelapse, the archive.
 
-Built by the builtin media plugin at startup and offered as
-``seccam.services["media"]`` (with ``"camera"``, ``"recorder"``, ``"archive"`` and
-``"timelapse"`` beside it). It applies ``Camera`` and ``Timelapse`` settings changes
-while running, keeps the archive catalogue in step with deletions announced on the bus
-and with the recordings folder (a new ``Camera.recordings_dir`` switches the
-catalogue's scope before the settings write answers), and stops every ffmpeg process
-on shutdown. The archive is the catalogue plugin's (``seccam.services["catalogue"]``).
+Built by the builtin media plugin at startup and offered as the ``MEDIA`` service
+(with ``CAMERA``, ``RECORDER`` and ``ARCHIVE`` beside it). It applies ``Camera`` and
+``Timelapse`` settings changes while running, keeps the archive catalogue in step with
+deletions announced on the bus and with the recordings folder (a new
+``Camera.recordings_dir`` switches the catalogue's scope before the settings write
+answers), and stops every ffmpeg process on shutdown. The archive is the catalogue
+plugin's (``CATALOGUE``), started before this one.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seccam_core.catalogue.archive import Archive
+from seccam_core.catalogue.service import CATALOGUE
 from seccam_core.events import Event
 from seccam_core.media import stills
 from seccam_core.media.camera import CameraConfig, CameraPipeline
@@ -27,26 +28,42 @@ from seccam_core.media.ffmpeg import FfmpegRunner
 from seccam_core.media.layout import MediaLayout, media_layout, unique_name
 from seccam_core.media.recorder import Recorder
 from seccam_core.media.timelapse import Timelapse
+from seccam_core.services import ARCHIVE, CAMERA, RECORDER, ServiceKey
 
 if TYPE_CHECKING:
     from seccam_core.runtime import Seccam
 
 log = logging.getLogger(__name__)
 
+MEDIA: ServiceKey[MediaService] = ServiceKey("media", "the media plugin (builtin.media)")
+"""The whole media service, as the core's own endpoints use it (not for plugins)."""
+
 SNAPSHOT_TIMEOUT = 10.0
+
 
 
 class MediaService:
     """Owns every media component of one app."""
 
+    def provide_services(self) -> None:
+        """Offer the camera, the recorder and the archive to the other plugins."""
+        self.seccam.provide(MEDIA, self)
+        self.seccam.provide(CAMERA, self.camera)
+        self.seccam.provide(RECORDER, self.recorder)
+        self.seccam.provide(ARCHIVE, self.archive)
+
+    def withdraw_services(self) -> None:
+        """Take them away again at shutdown."""
+        self.seccam.withdraw(MEDIA)
+        self.seccam.withdraw(CAMERA)
+        self.seccam.withdraw(RECORDER)
+        self.seccam.withdraw(ARCHIVE)
+
     def __init__(self, seccam: Seccam, runner: FfmpegRunner | None = None) -> None:
         self.seccam = seccam
         self.runner = runner or FfmpegRunner()
         self.layout: MediaLayout = media_layout(seccam)
-        catalogue = seccam.services.get("catalogue")
-        if catalogue is None:
-            raise RuntimeError("the media plugin needs the catalogue plugin (builtin.catalogue)")
-        self.archive: Archive = catalogue.archive
+        self.archive: Archive = seccam.require(CATALOGUE).archive
         camera_dir = seccam.data_dir / "camera"
         publish = seccam.bus.publish
         self.camera = CameraPipeline(
@@ -125,9 +142,6 @@ class MediaService:
             except FileExistsError:
                 continue
             return target
-
-    def forget(self, path: str | Path) -> None:
-        self.archive.forget(path)
 
     # --- reacting to the bus ---------------------------------------------------------------
 

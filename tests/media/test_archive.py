@@ -15,7 +15,9 @@ from camera_kit import camera_ready, wait_until
 
 from seccam_core.catalogue.archive import Archive
 from seccam_core.catalogue.database import Database
+from seccam_core.catalogue.service import CATALOGUE
 from seccam_core.media.layout import MediaLayout
+from seccam_core.media.service import MEDIA
 
 
 def _touch(path: Path, mtime: float, data: bytes = b"x") -> Path:
@@ -137,8 +139,8 @@ async def test_files_written_while_a_reconcile_runs_are_kept(tmp_path):
 def test_deletions_announced_on_the_bus_update_the_listing(media_server):
     server = media_server()
     client = server.client()
-    archive = server.seccam.services["archive"]
-    folder = server.seccam.services["media"].layout.recordings_dir
+    archive = server.seccam.require(MEDIA).archive
+    folder = server.seccam.require(MEDIA).layout.recordings_dir
     paths = [_touch(folder / f"output_20260101_08000{i}.mp4", time.time()) for i in range(3)]
     for path in paths:
         server.call(lambda p=path: asyncio.to_thread(archive.add, p))
@@ -158,7 +160,7 @@ def test_deletions_announced_on_the_bus_update_the_listing(media_server):
 def test_files_added_and_removed_by_hand_are_found(media_server):
     server = media_server()
     client = server.client()
-    folder = server.seccam.services["media"].layout.recordings_dir
+    folder = server.seccam.require(MEDIA).layout.recordings_dir
     by_hand = [_touch(folder / f"output_20260101_0900{i:02d}.mp4", time.time())
                for i in range(4)]
     (folder / "output_20260101_090000.thumb.jpg").write_bytes(b"t")
@@ -174,12 +176,12 @@ def test_files_added_and_removed_by_hand_are_found(media_server):
 
     # Periodically: the check notices the folder changed and reconciles by itself.
     by_hand[0].unlink()
-    server.call(server.seccam.services["catalogue"].check)
+    server.call(server.seccam.require(CATALOGUE).check)
     assert client.get("/archive/count").json() == {"count": 3}
     # ...and does nothing while the folder is unchanged.
-    reconciles = server.seccam.services["archive"].reconciles
-    server.call(server.seccam.services["catalogue"].check)
-    assert server.seccam.services["archive"].reconciles == reconciles
+    reconciles = server.seccam.require(MEDIA).archive.reconciles
+    server.call(server.seccam.require(CATALOGUE).check)
+    assert server.seccam.require(MEDIA).archive.reconciles == reconciles
 
 
 def test_switching_the_folder_never_mixes_or_shows_the_old_one(media_server, tmp_path):
@@ -237,7 +239,7 @@ def test_the_recordings_folder_cannot_be_a_system_folder(media_server, tmp_path)
     elsewhere = tmp_path / "usb" / "recordings"
     response = client.post("/settings", json={"Camera": {"recordings_dir": str(elsewhere)}})
     assert response.status_code == 200, response.text
-    wait_until(lambda: server.seccam.services["media"].layout.recordings_dir == elsewhere, 10,
+    wait_until(lambda: server.seccam.require(MEDIA).layout.recordings_dir == elsewhere, 10,
                "the new recordings folder")
     wait_until(elsewhere.is_dir, 10, "the new folder, created")
     camera_ready(server, seconds=1)

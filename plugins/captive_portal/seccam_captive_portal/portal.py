@@ -8,11 +8,10 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from seccam_captive_portal.firewall import Firewall, FirewallError, RedirectRule
-from seccam_core.contributions import SettingsSection
+from seccam_core import ServiceKey, SettingsSection
 
 if TYPE_CHECKING:
-    from seccam_core.events import Event
-    from seccam_core.runtime import Seccam
+    from seccam_core import Event, Seccam
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +110,11 @@ class CaptivePortal:
             before = self.enabled
             await self._apply(enabled)
             try:
-                changed = await asyncio.to_thread(
-                    self.seccam.settings.update, {SECTION_NAME: {"enabled": enabled}}
-                )
+                await self.seccam.settings.save(SECTION_NAME, {"enabled": enabled})
             except Exception:
                 with contextlib.suppress(FirewallError):
                     await self._apply(before)  # keep the kernel matching the saved setting
                 raise
-        if changed:
-            self.seccam.bus.publish("settings_changed", {"sections": changed})
 
     async def sync(self, why: str) -> None:
         """Make the table match the saved setting; failures are logged, not raised."""
@@ -166,8 +161,12 @@ class CaptivePortal:
 
 
 def portal_of(seccam: Seccam) -> CaptivePortal:
-    """This app's controller (one per app, kept in ``seccam.services``)."""
-    portal = seccam.services.get(SERVICE_NAME)
+    """This app's controller (one per app, provided as the ``PORTAL`` service)."""
+    portal = seccam.get(PORTAL)
     if portal is None:
-        portal = seccam.services[SERVICE_NAME] = CaptivePortal(seccam)
+        portal = CaptivePortal(seccam)
+        seccam.provide(PORTAL, portal)
     return portal
+
+
+PORTAL: ServiceKey[CaptivePortal] = ServiceKey(SERVICE_NAME, "the captive_portal plugin")

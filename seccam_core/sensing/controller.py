@@ -26,17 +26,18 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from seccam_core.errors import ApiError, BadRequest
+from seccam_core.errors import DeviceError, InvalidValue
 from seccam_core.events import Event
 from seccam_core.gpio import choose_pin_factory, current_pin_factory, pin_in_use
 from seccam_core.runtime import Seccam
-from seccam_core.sensor_config import (
+from seccam_core.sensing.config import (
     SECTION,
     calibration_problem,
     full_calibration,
     pin_for,
 )
-from seccam_core.sensors import Edge, Emit, LiveSensor, SensorConfig, SensorType
+from seccam_core.sensing.types import Edge, Emit, LiveSensor, SensorConfig, SensorType
+from seccam_core.services import SENSORS, ServiceKey
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,18 @@ STATE_EVENT = "sensor_state"
 REQUEST_EVENT = "recording_request"
 
 
+class PinInUse(InvalidValue):
+    """The pin asked for is held by something other than the active sensor."""
+
+
+class PinReadFailed(DeviceError):
+    """Opening or reading a pin for ``/sensor/test`` failed."""
+
+
 class SensorController:
     """Turns the active sensor's edges into ``sensor_state`` events and recording requests.
 
-    Offered to plugins as ``seccam.services["sensors"]``. Use it from the event loop.
+    Provided as the ``SENSORS`` service. Use it from the event loop.
     """
 
     def __init__(self, seccam: Seccam) -> None:
@@ -91,10 +100,16 @@ class SensorController:
             await self._close()
             self._publish_state()
 
-    async def reload(self) -> None:
-        """(Re)start the sensor from the ``Sensor`` settings section."""
+    async def reload(self, *, only_if_stale: bool = False) -> None:
+        """(Re)start the sensor from the ``Sensor`` settings section.
+
+        ``only_if_stale``: leave a sensor alone that already runs with these settings
+        (a ``settings_changed`` that :meth:`apply` announced before it reloaded).
+        """
         async with self._reload_lock:
             section = self._seccam.settings.get(SECTION)
+            if only_if_stale and section == self._applied:
+                return
             await self._close()
             self._applied = section
             self.error = None
@@ -108,11 +123,9 @@ class SensorController:
         Nothing changed and the sensor running well (enabling an enabled sensor): it is
         left alone, so a recording it asked for goes on. After an error it is retried.
         """
-        changed = await asyncio.to_thread(self._seccam.settings.update, {SECTION: changes})
+        changed = await self._seccam.settings.save(SECTION, changes)
         if changed or self.error is not None or self._applied != self._seccam.settings.get(SECTION):
             await self.reload()
-        if changed:
-            self._bus.publish("settings_changed", {"sections": changed})
 
     async def _open(self, section: dict[str, Any]) -> None:
         sensor_type = self._seccam.sensor_types.get(section["type"])
@@ -247,7 +260,7 @@ class SensorController:
         elif (event.type == "settings_changed"
               and SECTION in event.data.get("sections", ())
               and self._seccam.settings.get(SECTION) != self._applied):
-            task = asyncio.ensure_future(self.reload())
+            task = asyncio.ensure_future(self.reload(only_if_stale=True))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -332,12 +345,12 @@ class SensorController:
     # --- pins -------------------------------------------------------------------------
 
     async def check_pin_free(self, gpio: int | None) -> None:
-        """400 naming ``gpio`` when something other than the active sensor holds the pin."""
+        """:class:`PinInUse` when something other than the active sensor holds the pin."""
         if gpio is None or (self._live is not None and gpio == self._live_gpio):
             return
         holder = await asyncio.to_thread(pin_in_use, gpio)
         if holder is not None:
-            raise BadRequest(f"gpio: GPIO{gpio} is already used by something else ({holder})")
+            raise PinInUse(f"gpio: GPIO{gpio} is already used by something else ({holder})")
 
     async def read_pin(self, sensor_type: SensorType, gpio: int) -> tuple[bool | None, str]:
         """The raw level of ``gpio`` and where it came from, without disturbing the sensor.
@@ -363,9 +376,13 @@ class SensorController:
         try:
             return await asyncio.to_thread(probe), "probe"
         except Exception as exc:
-            raise ApiError(500, f"reading GPIO{gpio} failed: {type(exc).__name__}: {exc}",
-                           gpio=gpio, type=sensor_type.name) from None
+            raise PinReadFailed(f"reading GPIO{gpio} failed: {type(exc).__name__}: {exc}",
+                                gpio=gpio, type=sensor_type.name) from None
 
 
 def _ignore_edge(edge: Edge, detail: str = "") -> None:
     """The emit of a throw-away probe: its edges go nowhere."""
+
+
+SENSOR_CONTROLLER: ServiceKey[SensorController] = ServiceKey(SENSORS.name, SENSORS.provider)
+"""The ``SENSORS`` slot seen with its concrete type, for the core's own endpoints."""
