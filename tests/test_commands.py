@@ -52,7 +52,7 @@ async def test_a_timeout_kills_the_command_and_its_helpers(tmp_path):
     spawner = (f"import subprocess, sys, time; child = subprocess.Popen([{PY!r}, '-c', "
                f"'import time; time.sleep(60)']); open({str(pids)!r}, 'w').write("
                "f'{child.pid}'); time.sleep(60)")
-    with pytest.raises(CommandTimeout, match="within 0.5 s"):
+    with pytest.raises(CommandTimeout, match=r"within 0\.5 s"):
         await run_command(Command([PY, "-c", spawner], timeout=0.5, name="spawner"))
     helper = int(pids.read_text())
     for _ in range(100):
