@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import shutil
@@ -117,6 +118,12 @@ class Served:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env,
             cwd=data_dir)  # not this checkout: -m puts the working folder first on the path
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=300)
+        atexit.register(self._kill_if_running)  # never an orphan server if the bench fails
+
+    def _kill_if_running(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     def authorise(self) -> str:
         token = subprocess.run([*SECCAM, "token", "--data-dir", str(self.data_dir)],
