@@ -204,7 +204,7 @@ def test_a_replay_longer_than_the_buffer_comes_from_the_history(seccam_live_serv
     restarted = seccam_live_server()
     reader = restarted.events(last_event_id=first.id)
     event = reader.next()
-    assert (event.id, event.data["online"]) == (second.id, False)
+    assert (event.id, event.type, event.data) == (second.id, "presence_change", second.data)
 
 
 def test_health_samples_are_kept_for_health_history(seccam_live_server, seccam_data_dir):

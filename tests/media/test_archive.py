@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 from camera_kit import camera_ready, wait_until
 
 from seccam_core.catalogue.archive import Archive
@@ -201,7 +202,14 @@ def test_switching_the_folder_never_mixes_or_shows_the_old_one(media_server, tmp
     def poll() -> None:
         reader = server.client()
         while not stop.is_set():
-            listing = reader.get("/archive")
+            try:
+                listing = reader.get("/archive")
+            except httpx.HTTPError as exc:
+                answers.append(("error", 0, {repr(exc)}))
+                return
+            if listing.status_code != 200:
+                answers.append(("error", listing.status_code, {listing.text}))
+                continue
             parents = {str(Path(item["path"]).parent) for item in listing.json()}
             answers.append(("list", int(listing.headers["X-Total-Count"]), parents))
 
@@ -222,7 +230,8 @@ def test_switching_the_folder_never_mixes_or_shows_the_old_one(media_server, tmp
         stop.set()
         poller.join()
     assert answers
-    for _kind, total, parents in answers:
+    for kind, total, parents in answers:
+        assert kind == "list", (total, parents)
         assert (total, parents) in ((30, {str(first)}), (7, {str(second)})), (total, parents)
 
 
