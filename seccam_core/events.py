@@ -143,6 +143,12 @@ class EventBus:
     def events_after(self, last_event_id: int) -> Iterable[Event]:
         return [event for event in self._replay if event.id > last_event_id]
 
+    def continue_after(self, event_id: int) -> None:
+        """Hand out ids above ``event_id`` from now on (the last one a previous run kept:
+        a run that published faster than one event per millisecond ends ahead of the
+        clock this run's ids started from)."""
+        self._next_id = max(self._next_id, event_id)
+
     def gap_before_buffer(self, last_event_id: int) -> int | None:
         """If events after ``last_event_id`` are no longer buffered, the first id that is
         (``last_id + 1`` when nothing is): the replay must start elsewhere (the history)."""

@@ -288,6 +288,12 @@ class History:
                             "alerts": state.get("alerts") or {}, "values": values})
         return samples
 
+    async def last_event_id(self) -> int:
+        """The newest kept event's bus id (0 when none is kept)."""
+        row = await self.db.run(lambda c: c.execute("SELECT max(event_id) FROM events"
+                                                    ).fetchone())
+        return int(row[0] or 0)
+
     async def frames_between(self, after_id: int, before_id: int | None) -> list[bytes]:
         """SSE frames of the kept events with ``after_id < id < before_id``, oldest first.
 

@@ -55,6 +55,7 @@ class Catalogue:
     async def start(self) -> None:
         """Open the file (on its thread) and answer from it at once; reconcile behind."""
         self.db.start()
+        self.seccam.bus.continue_after(await self.history.last_event_id())
         self.archive.open()
         self._remove_listener = self.seccam.bus.add_listener(self.history.on_event)
         self.history.prune()
