@@ -35,24 +35,21 @@ async def events() -> Response:
         raise ApiError(503, "too many event streams are open; try again later",
                        headers={"Retry-After": "5"})
     last_id = _last_event_id()
-    gap_until = None if last_id is None else seccam.bus.gap_before_buffer(last_id)
-    subscription = seccam.bus.subscribe(last_id)
     heartbeat = seccam.config.heartbeat_seconds
-    older: list[bytes] = []
     catalogue = seccam.get(CATALOGUE)
-    if last_id is not None and gap_until is not None and catalogue is not None:
-        # Missed more than the buffer holds: what the history kept comes first.
-        try:
-            older = await catalogue.history.frames_between(last_id, gap_until)
-        except BaseException:  # a failure or the client leaving: no orphan subscription
-            subscription.close("history unavailable")
-            raise
 
     async def stream() -> AsyncIterator[bytes]:
+        # Subscribed only once the body is iterated: a stream dropped before its first
+        # byte never holds a subscriber (nor a place under the stream cap).
+        gap_until = None if last_id is None else seccam.bus.gap_before_buffer(last_id)
+        subscription = seccam.bus.subscribe(last_id)
         try:
             yield b": heartbeat\n\n"
-            if older:
-                yield b"".join(older)
+            if last_id is not None and gap_until is not None and catalogue is not None:
+                # Missed more than the buffer holds: what the history kept comes first.
+                older = await catalogue.history.frames_between(last_id, gap_until)
+                if older:
+                    yield b"".join(older)
             while True:
                 frames = await subscription.next_frames(heartbeat)
                 if frames is None:
