@@ -34,3 +34,14 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0.0.0"
 
 __all__ = ["PROJECT_NAME", "__version__", "hookimpl"]
+
+# The names plugins use, re-exported so that plugins import only ``seccam_core``.
+from seccam_core.action_settings import action_section  # noqa: E402
+from seccam_core.contributions import ActionContext, ActionType, SettingsSection  # noqa: E402
+from seccam_core.delivery import Backoff, TransientError  # noqa: E402
+from seccam_core.events import Event  # noqa: E402
+
+__all__ += [
+    "ActionContext", "ActionType", "Backoff", "Event", "SettingsSection", "TransientError",
+    "action_section",
+]

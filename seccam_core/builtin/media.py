@@ -17,6 +17,7 @@ from seccam_core.api import media as media_api
 from seccam_core.api import timelapse as timelapse_api
 from seccam_core.contributions import ActionContext, ActionType, SettingsSection
 from seccam_core.events import Event
+from seccam_core.incidents import IncidentTracker
 from seccam_core.media.recorder import RecorderUnavailable
 from seccam_core.media.sections import CAMERA_SECTION, TIMELAPSE_SECTION
 from seccam_core.media.service import MediaService
@@ -29,13 +30,21 @@ async def run_recorder(event: Event, ctx: ActionContext) -> None:
     recorder = ctx.seccam.services.get("recorder")
     if recorder is None:
         return
+    incident_id = event.data.get("incident_id")
     if event.data.get("active"):
         try:
-            await recorder.start("sensor", sensor_type=event.data.get("sensor_type"))
+            recording = await recorder.start("sensor", sensor_type=event.data.get("sensor_type"),
+                                             incident_id=incident_id)
+            if incident_id and recording.incident_id != incident_id:
+                # A manual recording runs: it goes on, and this incident has no clip.
+                ctx.seccam.bus.publish("recording_failed", {
+                    "path": None, "incident_id": incident_id,
+                    "error": "another recording was running"})
         except RecorderUnavailable as exc:
             log.error("sensor recording not started: %s", exc)
-            ctx.seccam.bus.publish("recording_state", {"recording": False, "reason": "sensor",
-                                                       "error": str(exc)})
+            ctx.seccam.bus.publish("recording_state", {
+                "recording": False, "reason": "sensor", "error": str(exc),
+                "incident_id": event.data.get("incident_id")})
     else:
         await recorder.stop(reason="sensor", wait=False)
 
@@ -77,6 +86,9 @@ async def seccam_startup(seccam: Seccam) -> None:
     }
     seccam.services.update(services)
     await media.start()
+    tracker = IncidentTracker(seccam.bus, media.snapshot)
+    seccam.services["incidents"] = tracker
+    tracker.start()
 
 
 @hookimpl
@@ -85,3 +97,6 @@ async def seccam_shutdown(seccam: Seccam) -> None:
     media = seccam.services.get("media")
     if media is not None:
         await media.stop()
+    tracker = seccam.services.get("incidents")
+    if isinstance(tracker, IncidentTracker):
+        await tracker.stop()
