@@ -19,6 +19,15 @@ Install ``seccam-core[testing]`` and these fixtures are there, none of them auto
     loopback port, in a thread; ``server.client()`` is an ``httpx.Client`` with the
     token, ``server.events()`` an SSE reader. Stopped at the end of the test.
 
+``seccam_receiver``
+    ``seccam_receiver()`` starts a real HTTP server on a free loopback port that records
+    every request (``receiver.requests``, ``receiver.wait_for(n)``) and answers what you
+    tell it (``receiver.answer(503)``, ``receiver.hang(30)``, ``receiver.down()`` /
+    ``receiver.up()``): the other end of an action, for its tests.
+``seccam_event``
+    ``seccam_event("incident", {...})`` builds an :class:`~seccam_core.Event` as the bus
+    would (increasing ids), for calling an action's ``run`` directly.
+
 ``wait_until(predicate, timeout, what)`` polls until something shows over HTTP.
 ``assert_documented(server.app, "get", "/my/route", response)`` checks an answer against
 what ``/openapi.json`` promises for it (status, JSON Schema) and returns its JSON.
@@ -171,6 +180,142 @@ def wait_until(
         if time.monotonic() > deadline:
             raise TimeoutError(f"not within {timeout} s: {what or predicate}")
         time.sleep(interval)
+
+
+# --- the other end of an action: a loopback HTTP receiver -------------------------------
+
+
+@dataclass
+class ReceivedRequest:
+    """One request the receiver got."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class LoopbackReceiver:
+    """A real HTTP server on 127.0.0.1 that records requests and answers as told."""
+
+    def __init__(self) -> None:
+        self.requests: list[ReceivedRequest] = []
+        self.status = 200
+        self.body = b'{"ok":true}'
+        self.hang_seconds = 0.0
+        self._lock = threading.Condition()
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: Any = None
+        self._release = threading.Event()
+        self.up()
+
+    def _handler(self) -> type:
+        from http.server import BaseHTTPRequestHandler
+
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if receiver.hang_seconds:
+                    receiver._release.wait(receiver.hang_seconds)
+                with receiver._lock:
+                    receiver.requests.append(ReceivedRequest(
+                        self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
+                        body, time.time()))
+                    receiver._lock.notify_all()
+                    status, answer = receiver.status, receiver.body
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_POST = do_PUT = do_GET = _serve
+
+        return Handler
+
+    def up(self) -> None:
+        """Listen (again) on the same port."""
+        from http.server import ThreadingHTTPServer
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._release.clear()
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def down(self) -> None:
+        """Stop listening: connections are refused until :meth:`up`."""
+        if self._server is not None:
+            self._release.set()
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def answer(self, status: int, body: bytes = b'{"ok":true}') -> None:
+        """Answer every request from now on with ``status``."""
+        self.status, self.body = status, body
+
+    def hang(self, seconds: float) -> None:
+        """Hold every request ``seconds`` before answering (0: answer at once)."""
+        self.hang_seconds = seconds
+        if not seconds:
+            self._release.set()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedRequest]:
+        """The requests, once at least ``count`` have come; ``TimeoutError`` otherwise."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(self.requests) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{len(self.requests)} of {count} requests within "
+                                       f"{timeout} s")
+                self._lock.wait(remaining)
+            return list(self.requests)
+
+
+@pytest.fixture
+def seccam_receiver() -> Iterator[Callable[[], LoopbackReceiver]]:
+    """``seccam_receiver()`` -> a started :class:`LoopbackReceiver`, stopped after the test."""
+    receivers: list[LoopbackReceiver] = []
+
+    def start() -> LoopbackReceiver:
+        receiver = LoopbackReceiver()
+        receivers.append(receiver)
+        return receiver
+
+    yield start
+    for receiver in receivers:
+        receiver.down()
+
+
+@pytest.fixture
+def seccam_event() -> Callable[..., Any]:
+    """``seccam_event(type, data)`` -> an :class:`~seccam_core.Event` with the next id."""
+    from seccam_core.events import Event, encode_frame
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(event_type: str, data: dict[str, Any] | None = None) -> Event:
+        event_id = next(counter)
+        payload = dict(data or {})
+        return Event(event_id, event_type, payload, time.time(),
+                     encode_frame(event_id, event_type, payload))
+
+    return make
 
 
 # --- the API contract -----------------------------------------------------------------
