@@ -37,9 +37,9 @@ __all__ = ["PROJECT_NAME", "__version__", "hookimpl"]
 
 # The names plugins use, re-exported so that plugins import only ``seccam_core``.
 from seccam_core.action_settings import action_section  # noqa: E402
+from seccam_core.api.validation import json_body, message_answer, responds  # noqa: E402
 from seccam_core.contributions import ActionContext, ActionType, SettingsSection  # noqa: E402
 from seccam_core.delivery import Backoff, TransientError  # noqa: E402
-from seccam_core.api.validation import json_body, message_answer, responds  # noqa: E402
 from seccam_core.errors import BadRequest  # noqa: E402
 from seccam_core.events import Event  # noqa: E402
 
