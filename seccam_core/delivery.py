@@ -102,7 +102,9 @@ class Gate:
             first = self._incidents[incident]
             if first is not None:
                 return first
-            return None if updates else "one message per incident"
+            if not updates and incident in self._counted:
+                return "one message per incident"
+            return None
         reason = self._reason(settings, now, urgent)
         if incident is not None:
             self._incidents[incident] = reason
