@@ -43,6 +43,7 @@ A plugin's first test, "is my plugin installed?"::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import queue
 import socket
@@ -212,6 +213,7 @@ class LoopbackReceiver:
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: Any = None
         self._release = threading.Event()
+        self._connections: set[socket.socket] = set()
         self.up()
 
     def _handler(self) -> type:
@@ -225,6 +227,15 @@ class LoopbackReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                receiver._connections.add(self.connection)
+
+            def finish(self) -> None:
+                receiver._connections.discard(self.connection)
+                with contextlib.suppress(OSError):
+                    super().finish()
+
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -236,11 +247,14 @@ class LoopbackReceiver:
                         body, time.time()))
                     receiver._lock.notify_all()
                     status, answer = receiver.status, receiver.body
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    self.close_connection = True  # the client gave up waiting: fine
 
             do_POST = do_PUT = do_GET = _serve
 
@@ -257,12 +271,15 @@ class LoopbackReceiver:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def down(self) -> None:
-        """Stop listening: connections are refused until :meth:`up`."""
+        """Stop listening and drop open connections: refused until :meth:`up`."""
         if self._server is not None:
             self._release.set()
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        for connection in list(self._connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def answer(self, status: int, body: bytes = b'{"ok":true}') -> None:
         """Answer every request from now on with ``status``."""

@@ -14,6 +14,7 @@ are sent by the Apprise library, which is synchronous, so in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -151,6 +152,27 @@ def compose(event: Event, settings: Mapping[str, Any]) -> dict[str, Any] | None:
 # --- sending ---------------------------------------------------------------------------
 
 
+_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary())
+
+
+def http_client() -> httpx.AsyncClient:
+    """One connection pool per event loop (building a client per message costs the loop
+    milliseconds of TLS setup)."""
+    loop = asyncio.get_running_loop()
+    client = _CLIENTS.get(loop)
+    if client is None or client.is_closed:
+        client = _CLIENTS[loop] = httpx.AsyncClient()
+    return client
+
+
+async def close_client() -> None:
+    """Close this loop's pool (at shutdown)."""
+    client = _CLIENTS.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
+
+
 def _header(value: str) -> str:
     """ntfy reads RFC 2047 encoded headers; plain ASCII goes as it is."""
     if value.isascii():
@@ -177,17 +199,18 @@ async def send_ntfy(ntfy: Mapping[str, Any], message: Mapping[str, Any]) -> None
             image = await asyncio.to_thread(Path(message["attach"]).read_bytes)
         except OSError:
             image = None
-    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as client:
-        try:
-            if image is not None:
-                headers["Filename"] = "snapshot.jpg"
-                headers["Message"] = _header(message["message"])
-                response = await client.put(url, content=image, headers=headers)
-            else:
-                response = await client.post(url, content=message["message"].encode(),
-                                             headers=headers)
-        except httpx.HTTPError as exc:
-            raise TransientError(f"ntfy: {type(exc).__name__}") from None
+    client = http_client()
+    try:
+        if image is not None:
+            headers["Filename"] = "snapshot.jpg"
+            headers["Message"] = _header(message["message"])
+            response = await client.put(url, content=image, headers=headers,
+                                        timeout=REQUEST_TIMEOUT)
+        else:
+            response = await client.post(url, content=message["message"].encode(),
+                                         headers=headers, timeout=REQUEST_TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise TransientError(f"ntfy: {type(exc).__name__}") from None
     if response.status_code >= 500 or response.status_code == 429:
         raise TransientError(f"ntfy: HTTP {response.status_code}")
     if response.status_code >= 400:
@@ -291,6 +314,12 @@ def make_blueprint(seccam: Any) -> Blueprint:
         return {"snoozed_until": await runner.snooze("notify", float(body["minutes"]))}
 
     return blueprint
+
+
+@hookimpl
+async def seccam_shutdown(seccam: Any) -> None:
+    """Close the HTTP connection pool."""
+    await close_client()
 
 
 @hookimpl

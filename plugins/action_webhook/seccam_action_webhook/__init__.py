@@ -13,6 +13,7 @@ SHA-256 in hex: verify the payload, then compare the hash of the image part with
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -20,6 +21,7 @@ import hmac
 import json
 import secrets
 import time
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,8 +138,28 @@ def _body(event: Event, endpoint: Mapping[str, Any]) -> tuple[bytes, bytes, str]
     return body, data, f"multipart/form-data; boundary={boundary}"
 
 
-async def _post(client: httpx.AsyncClient, endpoint: Mapping[str, Any], event: Event,
-                message_id: str) -> None:
+_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary())
+
+
+def http_client() -> httpx.AsyncClient:
+    """One connection pool per event loop (building a client per message costs the loop
+    milliseconds of TLS setup)."""
+    loop = asyncio.get_running_loop()
+    client = _CLIENTS.get(loop)
+    if client is None or client.is_closed:
+        client = _CLIENTS[loop] = httpx.AsyncClient()
+    return client
+
+
+async def close_client() -> None:
+    """Close this loop's pool (at shutdown)."""
+    client = _CLIENTS.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
+
+
+async def _post(endpoint: Mapping[str, Any], event: Event, message_id: str) -> None:
     body, signed, content_type = _body(event, endpoint)
     timestamp = int(time.time())
     headers = {"content-type": content_type, "webhook-id": message_id,
@@ -145,7 +167,8 @@ async def _post(client: httpx.AsyncClient, endpoint: Mapping[str, Any], event: E
     if endpoint.get("secret"):
         headers["webhook-signature"] = sign(endpoint["secret"], message_id, timestamp, signed)
     try:
-        response = await client.post(endpoint["url"], content=body, headers=headers)
+        response = await http_client().post(endpoint["url"], content=body, headers=headers,
+                                            timeout=REQUEST_TIMEOUT)
     except httpx.HTTPError as exc:
         raise TransientError(f"{type(exc).__name__}: {exc}") from None
     if response.status_code >= 500:
@@ -163,21 +186,18 @@ async def run(event: Event, ctx: ActionContext) -> bool:
     done: set[str] = ctx.memo.setdefault("done", set())
     transient: list[str] = []
     final: list[str] = []
-    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as client:
-        for index, endpoint in enumerate(endpoints):
-            key = endpoint["url"]
-            if key in done:
-                continue
-            try:
-                await _post(client, endpoint, event, ctx.delivery_id)
-            except TransientError as exc:
-                transient.append(f"endpoint {index}: {exc}")
-                continue
-            except PermissionError as exc:
-                final.append(f"endpoint {index}: {exc}")
-                done.add(key)  # a 4xx is final: never sent again
-                continue
-            done.add(key)
+    for index, endpoint in enumerate(endpoints):
+        key = endpoint["url"]
+        if key in done:
+            continue
+        try:
+            await _post(endpoint, event, ctx.delivery_id)
+        except TransientError as exc:
+            transient.append(f"endpoint {index}: {exc}")
+            continue
+        except PermissionError as exc:
+            final.append(f"endpoint {index}: {exc}")
+        done.add(key)  # sent, or a 4xx: final either way
     if transient:
         raise TransientError("; ".join(transient + final))
     if final:
@@ -197,6 +217,12 @@ WEBHOOK_ACTION = ActionType(
     updates=True,
     queue_size=500,
 )
+
+
+@hookimpl
+async def seccam_shutdown(seccam: Any) -> None:
+    """Close the HTTP connection pool."""
+    await close_client()
 
 
 @hookimpl
