@@ -116,7 +116,7 @@ def push_latency(incidents: int) -> None:
             server.http.post("/sensor/mock/trigger").raise_for_status()
             got = ntfy.wait_for(2 * number + 1, timeout=30)[2 * number]
             assert got.method == "PUT" and got.body.startswith(b"\xff\xd8"), got.headers
-            latencies.append(got.at - wall)
+            latencies.append(got.received_at - wall)
             server.http.post("/sensor/mock/release").raise_for_status()
             events.wait_for("incident", lambda d: d["state"] == "end", timeout=30)
             ntfy.wait_for(2 * number + 2, timeout=30)  # the clip's follow-up
@@ -152,7 +152,7 @@ def hanging_webhook(count: int) -> None:
     finally:
         plain.stop()
     receiver = LoopbackReceiver()
-    receiver.hang(30)
+    receiver.answer(200, delay=30)
     hanging = Server({"Webhook": {"enabled": True, "endpoints": [
         {"url": receiver.url, "events": ["sensor_state", "incident"]}]}})
     try:
@@ -195,7 +195,7 @@ def outage(seconds: float) -> None:
         expected = 3 * incidents
         receiver.wait_for(expected, timeout=180)
         time.sleep(5)  # anything more would be a duplicate: give it the chance to show
-        ids = Counter(r.headers["webhook-id"] for r in receiver.requests)
+        ids = Counter(r.header("webhook-id") for r in receiver.requests)
         duplicates = sum(n - 1 for n in ids.values() if n > 1)
         states = Counter((r.json()["data"]["id"], r.json()["data"]["state"])
                          for r in receiver.requests)

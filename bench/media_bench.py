@@ -33,6 +33,7 @@ from pathlib import Path
 import psutil
 
 from seccam_core.media.ffmpeg import find_ffmpeg
+from seccam_core.media.service import MEDIA
 from seccam_core.testing import LiveServer, make_app, wait_until
 
 
@@ -53,7 +54,7 @@ def bench_pre_roll_and_capture(root: Path, hold: float) -> None:
     server = start_server(root / "camera")
     try:
         client = server.client()
-        camera = server.seccam.services["camera"]
+        camera = server.seccam.require(MEDIA).camera
         pre_roll = camera.config.pre_roll_seconds
         wait_until(lambda: client.get("/camera/status").json()["buffered_seconds"] >= pre_roll,
                    60, "pre-roll")

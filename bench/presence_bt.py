@@ -28,6 +28,7 @@ from pathlib import Path
 import dbus
 import seccam_presence_bt
 from dbusmock.testcase import BusType, SpawnedMock
+from seccam_presence_bt.monitor import MONITOR
 from seccam_presence_bt.testing import private_system_bus
 
 from seccam_core.testing import LiveServer, make_app
@@ -72,7 +73,7 @@ def run(count: int, mock: SpawnedMock) -> None:
         (data / "settings.json").write_text(json.dumps({"Presence": {
             "devices": devices, "poll_interval_seconds": 3600, "scan_seconds": 3}}))
         server = LiveServer(make_app(data, seccam_presence_bt)).start()
-        monitor = server.seccam.services["presence_bt"]
+        monitor = server.seccam.require(MONITOR)
         source = monitor.source
 
         per_call = min(timeit.repeat(source.someone_home, number=100_000, repeat=3)) / 100_000

@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from quart import Blueprint, Quart, Response, current_app, jsonify, request
+from quart import Quart, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from seccam_core.api.context import request_token
@@ -20,6 +20,7 @@ from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, PluginError
 from seccam_core.log_setup import log_access
 from seccam_core.runtime import Config, Seccam
+from seccam_core.sensing.controller import SensorController
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +73,18 @@ async def build(app: Quart) -> Seccam:
     if app.extensions.get("seccam_built"):
         return seccam
     app.extensions["seccam_built"] = True
-    await seccam.collect_contributions()
-    blueprints = await seccam.plugins.collect("seccam_register_routes", seccam=seccam)
-    for plugin, blueprint in blueprints:
-        if not isinstance(blueprint, Blueprint):
-            seccam.plugins.fail(plugin, f"seccam_register_routes returned {blueprint!r}")
-            continue
+    for plugin, blueprint in await seccam.collect_contributions():
+        before = app_wiring(app)
         try:
             app.register_blueprint(blueprint)
         except ValueError as exc:
             raise PluginError(f"plugin {plugin}: {exc}") from exc
+        rewired = [what for what, value in app_wiring(app).items() if before[what] != value]
+        if rewired:
+            raise PluginError(
+                f"plugin {plugin}: blueprint {blueprint.name!r} reaches the app "
+                f"({', '.join(rewired)}); a plugin blueprint may only add its own routes "
+                "and blueprint-level handlers")
         app.extensions.setdefault("seccam_route_owners", {})[blueprint.name] = plugin
     _reject_route_collisions(app)
     return seccam
@@ -103,6 +106,8 @@ async def _start(app: Quart, seccam: Seccam) -> None:
         )
     await seccam.start_actions()
     await seccam.plugins.call_lifecycle("seccam_startup", seccam=seccam)
+    for plugin in seccam.plugins.failed():
+        seccam.drop_contributions(plugin)
     log.info("seccam started with %d plugins", len(seccam.plugins.infos))
 
 
@@ -110,8 +115,8 @@ async def _stop(seccam: Seccam) -> None:
     seccam.bus.close_all("server stopping")
     # Sensors and actions stop before the plugins (camera, recorder): no recording may
     # start during shutdown, and no action may wait on a camera that is going away.
-    sensors = seccam.services.get("sensors")
-    if sensors is not None:
+    sensors = seccam.sensors
+    if isinstance(sensors, SensorController):
         try:
             async with asyncio.timeout(seccam.config.shutdown_timeout):
                 await sensors.stop()
@@ -123,6 +128,33 @@ async def _stop(seccam: Seccam) -> None:
             await seccam.plugins.call_lifecycle("seccam_shutdown", reverse=True, seccam=seccam)
     except TimeoutError:
         log.error("plugin shutdown took longer than %ss", seccam.config.shutdown_timeout)
+
+
+APP_WIRING = (
+    "before_request_funcs", "after_request_funcs", "teardown_request_funcs",
+    "before_websocket_funcs", "after_websocket_funcs", "teardown_websocket_funcs",
+    "url_value_preprocessors", "url_default_functions", "template_context_processors",
+)
+
+
+def app_wiring(app: Quart) -> dict[str, Any]:
+    """What a blueprint could change about the whole app, as comparable values.
+
+    Blueprint-level handlers live under the blueprint's own name; app-level ones (those
+    ``before_app_request``, ``after_app_request``, ``app_errorhandler``, ``record`` ...
+    add) under ``None`` or on the app itself.
+    """
+    wiring: dict[str, Any] = {
+        name: list(getattr(app, name, {}).get(None, [])) for name in APP_WIRING
+    }
+    wiring["error handlers"] = {code: dict(handlers) for code, handlers
+                                in app.error_handler_spec.get(None, {}).items()}
+    wiring["serving hooks"] = [list(app.before_serving_funcs), list(app.after_serving_funcs),
+                               list(app.while_serving_gens)]
+    wiring["config"] = dict(app.config)
+    wiring["extensions"] = set(app.extensions)
+    wiring["view functions"] = {name for name in app.view_functions if "." not in name}
+    return wiring
 
 
 def _reject_route_collisions(app: Quart) -> None:
@@ -160,11 +192,23 @@ async def _guard() -> Response | None:
         return _json_error(403, "this origin is not allowed (Api.cors_origins)")
     if request.method == "OPTIONS":
         return None  # automatic responses only: no view runs for OPTIONS
-    if not seccam.auth.enabled or request.path in EXEMPT_PATHS:
+    if request.path in EXEMPT_PATHS:
         return None
-    if seccam.auth.token_valid(request_token()):
+    if not seccam.auth.enabled:
+        return _failed_owner(seccam)
+    if not seccam.auth.token_valid(request_token()):
+        return _json_error(401, "Unauthorized")
+    return _failed_owner(seccam)
+
+
+def _failed_owner(seccam: Seccam) -> Response | None:
+    """A 503 for the routes of a plugin that failed after they were registered."""
+    if not seccam.plugins.failed_names or request.blueprint is None:
         return None
-    return _json_error(401, "Unauthorized")
+    owner = current_app.extensions.get("seccam_route_owners", {}).get(request.blueprint)
+    if owner in seccam.plugins.failed_names:
+        return _json_error(503, f"plugin {owner} failed at startup: see GET /plugins")
+    return None
 
 
 async def _finish_response(response: Response) -> Response:

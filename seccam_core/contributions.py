@@ -1,4 +1,4 @@
-"""The declarations plugins contribute through the hooks (sensor types live in sensors.py)."""
+"""The declarations plugins contribute through the hooks (sensor types live in sensing/types.py)."""
 
 from __future__ import annotations
 

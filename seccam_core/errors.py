@@ -39,6 +39,13 @@ class NotFound(ApiError, LookupError):
         super().__init__(404, message, **extra)
 
 
+class Conflict(ApiError):
+    """409: the request clashes with what is going on (a pairing already running ...)."""
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(409, message, **extra)
+
+
 class Unavailable(ApiError):
     """503: a dependency (camera, Bluetooth adapter ...) is not there right now."""
 

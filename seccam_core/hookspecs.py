@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         StoragePolicy,
     )
     from seccam_core.runtime import Seccam
-    from seccam_core.sensors import SensorType
+    from seccam_core.sensing.types import SensorType
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
@@ -45,7 +45,7 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 def seccam_sensor_types() -> list[SensorType]:
     """Declare the sensor types this plugin provides.
 
-    Return a list of :class:`seccam_core.sensors.SensorType`. Each declares its
+    Return a list of :class:`seccam_core.sensing.types.SensorType`. Each declares its
     ``name`` (the ``type`` clients send to ``/sensor/configure``), a label, its wiring,
     a JSON Schema for its calibration and a factory that builds the live sensor. The
     declarations are served as they are by ``GET /sensor/types``.

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from seccam_core.events import Event, EventBus
+from seccam_core.services import ServiceKey
 
 log = logging.getLogger(__name__)
 
@@ -165,3 +166,7 @@ class IncidentTracker:
                 await asyncio.shield(incident.snapshot_task)
         self.open.pop(incident.id, None)
         self._bus.publish(EVENT, incident.payload("end", time.time()))
+
+
+INCIDENTS: ServiceKey[IncidentTracker] = ServiceKey(
+    "incidents", "the media plugin (builtin.media)")

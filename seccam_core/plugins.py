@@ -71,6 +71,7 @@ class PluginHost:
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
+        self.failed_names: set[str] = set()
 
     # --- registration --------------------------------------------------------------
 
@@ -82,6 +83,7 @@ class PluginHost:
         try:
             self.pm.register(plugin, name=info.name)
             self.pm.check_pending()
+            _refuse_wrappers(self.pm, plugin)
         except Exception as exc:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
@@ -94,13 +96,11 @@ class PluginHost:
         """Record a plugin's error, take it out, and go on."""
         info = self.infos[name]
         info.error = error
+        self.failed_names.add(name)
         plugin = self.pm.get_plugin(name)
         if plugin is not None:
             self.pm.unregister(plugin)
         log.error("plugin %s left out: %s", name, error)
-
-    def plugin_name(self, plugin: object) -> str:
-        return self.pm.get_name(plugin) or repr(plugin)
 
     # --- calling hooks -------------------------------------------------------------
 
@@ -112,8 +112,7 @@ class PluginHost:
         plugin out.
         """
         pairs: list[tuple[str, Any]] = []
-        hook = getattr(self.pm.hook, hook_name)
-        for impl in hook.get_hookimpls():  # registration order
+        for impl in self.call_order(hook_name):
             name = impl.plugin_name
             try:
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
@@ -133,7 +132,7 @@ class PluginHost:
 
     async def call_lifecycle(self, hook_name: str, *, reverse: bool = False, **kwargs: Any) -> None:
         """Call startup/shutdown on every plugin; failures are logged and listed."""
-        impls = getattr(self.pm.hook, hook_name).get_hookimpls()  # registration order
+        impls = self.call_order(hook_name)
         for impl in reversed(impls) if reverse else impls:
             try:
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
@@ -144,8 +143,31 @@ class PluginHost:
                 if impl.plugin_name in self.infos and not reverse:
                     self.fail(impl.plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
 
+    def call_order(self, hook_name: str) -> list[pluggy.HookImpl]:
+        """The implementations of a hook in the order seccam calls them: ``tryfirst``
+        ones, then the rest, then ``trylast`` ones; registration order within each
+        (builtins, then entry points by name, then plugins passed in)."""
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        first = [impl for impl in impls if impl.tryfirst]
+        last = [impl for impl in impls if impl.trylast]
+        middle = [impl for impl in impls if not impl.tryfirst and not impl.trylast]
+        return first + middle + last
+
+    def failed(self) -> set[str]:
+        """The names of the plugins left out with an error."""
+        return set(self.failed_names)
+
     def listing(self) -> list[dict[str, Any]]:
         return [info.as_dict() for info in self.infos.values()]
+
+
+def _refuse_wrappers(pm: pluggy.PluginManager, plugin: object) -> None:
+    """Wrappers around other plugins' hooks are not part of seccam's contract."""
+    for caller in pm.get_hookcallers(plugin) or []:
+        for impl in caller.get_hookimpls():
+            if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper):
+                raise PluginError(f"{caller.name} is a hook wrapper; seccam plugins "
+                                  "implement hooks, they do not wrap other plugins' hooks")
 
 
 def unique_by_name(pairs: Iterable[tuple[str, Any]], what: str) -> dict[str, Any]:

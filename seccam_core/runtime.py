@@ -8,7 +8,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from quart import Blueprint
 
 from seccam_core.actions import ActionRunner
 from seccam_core.auth import AuthService
@@ -21,10 +23,24 @@ from seccam_core.contributions import (
 )
 from seccam_core.events import EventBus
 from seccam_core.plugins import PluginHost, disabled_from_env, load_plugins, unique_by_name
-from seccam_core.sensors import SensorType
+from seccam_core.sensing.types import SensorType
+from seccam_core.services import (
+    ARCHIVE,
+    CAMERA,
+    RECORDER,
+    SENSORS,
+    Archive,
+    Camera,
+    Recorder,
+    Sensors,
+    ServiceKey,
+    ServiceRegistry,
+)
 from seccam_core.settings import SettingsStore
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_PORT = 5005
 
@@ -55,10 +71,12 @@ class Config:
 
 
 class Seccam:
-    """What plugins receive: settings, the event bus, the registries, shared services.
+    """What plugins receive: settings, the event bus, the registries, typed services.
 
-    Plugins get this object, never the Quart app. ``services`` is where a plugin offers
-    an object to others (the camera, the recorder, the sensor controller), by name.
+    Plugins get this object, never the Quart app. A plugin offers an object to the others
+    with ``provide(KEY, obj)`` (see :mod:`seccam_core.services`); the core's own services
+    are the typed attributes ``recorder``, ``archive``, ``camera`` and ``sensors``, each
+    ``None`` while its plugin is disabled; ``require(KEY)`` raises instead.
     """
 
     def __init__(self, config: Config) -> None:
@@ -79,14 +97,54 @@ class Seccam:
         self.presence_sources: dict[str, PresenceSource] = {}
         self.storage_policies: dict[str, StoragePolicy] = {}
         self.alert_metrics: dict[str, AlertMetric] = {}
-        self.services: dict[str, Any] = {}
+        self.services = ServiceRegistry()
+        self._owners: dict[tuple[str, str], str] = {}
         self.action_runner: ActionRunner | None = None
         self.initial_password: str | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def logs_dir(self) -> Path:
+        """Where the API log and the script logs live."""
         return self.data_dir / "logs"
+
+    # --- services -----------------------------------------------------------------------
+
+    def provide(self, key: ServiceKey[T], service: T, *, replace: bool = False) -> None:
+        """Offer ``service`` to the other plugins under ``key`` (call at startup)."""
+        self.services.provide(key, service, replace=replace)
+
+    def withdraw(self, key: ServiceKey[T]) -> T | None:
+        """Take a service away again (call at shutdown); returns what was provided."""
+        return self.services.withdraw(key)
+
+    def get(self, key: ServiceKey[T]) -> T | None:
+        """A service, or ``None`` while nobody provides it."""
+        return self.services.get(key)
+
+    def require(self, key: ServiceKey[T]) -> T:
+        """A service; :class:`~seccam_core.services.ServiceMissing` while nobody provides it."""
+        return self.services.require(key)
+
+    @property
+    def recorder(self) -> Recorder | None:
+        """The media recorder (``None`` while the media plugin is off)."""
+        return self.services.get(RECORDER)
+
+    @property
+    def archive(self) -> Archive | None:
+        """The archive index of the recordings folder."""
+        return self.services.get(ARCHIVE)
+
+    @property
+    def camera(self) -> Camera | None:
+        """The camera pipeline."""
+        return self.services.get(CAMERA)
+
+    @property
+    def sensors(self) -> Sensors | None:
+        """The sensor controller (``None`` while the sensor plugin is off)."""
+        return self.services.get(SENSORS)
 
     def someone_home(self) -> bool:
         """True while any presence source sees someone; unknown counts as nobody."""
@@ -98,25 +156,54 @@ class Seccam:
                 log.exception("presence source %s failed", source.name)
         return False
 
-    async def collect_contributions(self) -> None:
-        """Call every contribution hook once and build the registries."""
+    async def collect_contributions(self) -> list[tuple[str, Any]]:
+        """Call every contribution hook once and build the registries.
+
+        All or nothing per plugin: every hook is called first, and a plugin that failed
+        in any of them contributes nothing at all. Returns the blueprints of the plugins
+        that are in, as ``(plugin, blueprint)`` pairs, for the app to register.
+        """
         collect = self.plugins.collect
-        sections = unique_by_name(await collect("seccam_settings_sections"), "settings section")
-        for section in sections.values():
+        raw = {
+            "settings section": await collect("seccam_settings_sections"),
+            "sensor type": await collect("seccam_sensor_types"),
+            "action": await collect("seccam_actions"),
+            "presence source": await collect("seccam_presence_sources"),
+            "storage policy": await collect("seccam_storage_policies"),
+            "alert metric": await collect("seccam_alert_metrics", seccam=self),
+        }
+        blueprints = await collect("seccam_register_routes", seccam=self)
+        for plugin, section in raw["settings section"]:
             if not isinstance(section, SettingsSection):
-                raise TypeError(f"not a SettingsSection: {section!r}")
+                self.plugins.fail(plugin, f"not a SettingsSection: {section!r}")
+        for plugin, blueprint in blueprints:
+            if not isinstance(blueprint, Blueprint):
+                self.plugins.fail(plugin, f"seccam_register_routes returned {blueprint!r}")
+        failed = self.plugins.failed()
+        kept = {what: [(p, item) for p, item in pairs if p not in failed]
+                for what, pairs in raw.items()}
+        for section in unique_by_name(kept["settings section"], "settings section").values():
             self.settings.register(section)
-        self.sensor_types = unique_by_name(await collect("seccam_sensor_types"), "sensor type")
-        self.actions = unique_by_name(await collect("seccam_actions"), "action")
-        self.presence_sources = unique_by_name(
-            await collect("seccam_presence_sources"), "presence source"
-        )
-        self.storage_policies = unique_by_name(
-            await collect("seccam_storage_policies"), "storage policy"
-        )
-        self.alert_metrics = unique_by_name(
-            await collect("seccam_alert_metrics", seccam=self), "alert metric"
-        )
+        self.sensor_types = unique_by_name(kept["sensor type"], "sensor type")
+        self.actions = unique_by_name(kept["action"], "action")
+        self.presence_sources = unique_by_name(kept["presence source"], "presence source")
+        self.storage_policies = unique_by_name(kept["storage policy"], "storage policy")
+        self.alert_metrics = unique_by_name(kept["alert metric"], "alert metric")
+        self._owners = {(what, item.name): p for what, pairs in kept.items()
+                        for p, item in pairs}
+        return [(p, blueprint) for p, blueprint in blueprints if p not in failed]
+
+    def drop_contributions(self, plugin: str) -> None:
+        """Take a plugin that failed after contributing (at startup) out of the
+        registries; its routes answer 503 from then on (see the app's guard)."""
+        registries: dict[str, dict[str, Any]] = {
+            "sensor type": self.sensor_types, "action": self.actions,
+            "presence source": self.presence_sources,
+            "storage policy": self.storage_policies, "alert metric": self.alert_metrics,
+        }
+        for (what, name), owner in list(self._owners.items()):
+            if owner == plugin and what in registries:
+                registries[what].pop(name, None)
 
     async def start_actions(self) -> None:
         self.action_runner = ActionRunner(self.bus, self.actions.values(), self)

@@ -17,7 +17,7 @@ from seccam_core.contributions import (
     SettingsSection,
     StoragePolicy,
 )
-from seccam_core.sensors import LiveSensor, SensorType
+from seccam_core.sensing.types import LiveSensor, SensorType
 
 
 class EveryHookPlugin:

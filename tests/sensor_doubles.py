@@ -9,8 +9,8 @@ from __future__ import annotations
 from gpiozero import DigitalInputDevice
 
 from seccam_core import hookimpl
-from seccam_core.digital_input import LevelSensor
-from seccam_core.sensors import Emit, LiveSensor, SensorConfig, SensorType, WiringPin
+from seccam_core.sensing.digital_input import LevelSensor
+from seccam_core.sensing.types import Emit, LiveSensor, SensorConfig, SensorType, WiringPin
 
 DOOR_PIN = 22
 

@@ -41,7 +41,7 @@ async def test_every_route_is_described(seccam_make_app):
 
 
 async def test_validated_bodies_are_in_the_spec(seccam_make_app):
-    app = seccam_make_app()
+    app = seccam_make_app(media=True)
     async with app.test_app():
         spec = build_openapi(app)
     body = spec["paths"]["/auth/set-password"]["post"]["requestBody"]
@@ -57,7 +57,7 @@ def _content(spec, path, method, status):
 
 
 async def test_non_json_answers_and_contract_errors_are_documented(seccam_make_app):
-    app = seccam_make_app()
+    app = seccam_make_app(media=True)
     async with app.test_app():
         spec = build_openapi(app)
     assert "video/mp4" in _content(spec, "/stream_video", "get", "206")
@@ -97,7 +97,7 @@ async def test_settings_bodies_are_described_by_the_sections(seccam_make_app):
     """A client generator sees every section's fields, and none it may not send."""
     import jsonschema
 
-    app = seccam_make_app()
+    app = seccam_make_app(media=True)
     async with app.test_app():
         spec = build_openapi(app)
         document = seccam_of_app(app).settings.public_document()

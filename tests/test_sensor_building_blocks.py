@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from seccam_core.countdown import Countdown
-from seccam_core.debounce import Debouncer
-from seccam_core.sensors import SensorType, calibration_defaults
+from seccam_core.sensing.countdown import Countdown
+from seccam_core.sensing.debounce import Debouncer
+from seccam_core.sensing.types import SensorType, calibration_defaults
 
 
 def test_countdown_fires_once_after_the_last_start():

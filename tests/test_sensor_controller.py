@@ -12,7 +12,8 @@ import pytest
 import sensor_doubles
 from sensor_doubles import DOOR_PIN
 
-from seccam_core.sensor_testing import StandInRecorder, SwitchablePresence
+from seccam_core.sensing.controller import SENSOR_CONTROLLER
+from seccam_core.sensing.doubles import StandInRecorder, SwitchablePresence
 
 STATUS_FIELDS = {"enabled", "armed", "triggered", "suppressed", "recording_from_sensor",
                  "hold_seconds", "config", "sensor", "error"}
@@ -191,7 +192,7 @@ def test_a_sensor_that_fails_to_start_is_reported_and_the_server_serves(door):
 
 def test_a_runtime_sensor_error_is_reported(door):
     configure(door, type="test_pinless", gpio=None)
-    live = door.call(lambda: door.seccam.services["sensors"].live_sensor)
+    live = door.call(lambda: door.seccam.require(SENSOR_CONTROLLER).live_sensor)
     live.fire("error", "device gone")
     state = door.sse.wait_for("sensor_state", lambda d: d["error"]).data
     assert state["error"] == "device gone" and state["armed"] is False
@@ -225,7 +226,7 @@ def test_pin_factory_follows_the_environment(monkeypatch, seccam_live_server):
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
     try:
         server = seccam_live_server()
-        assert server.call(lambda: server.seccam.services["sensors"].pin_factory_name) \
+        assert server.call(lambda: server.seccam.require(SENSOR_CONTROLLER).pin_factory_name) \
             == "MockFactory"
     finally:
         if Device.pin_factory is not None:

@@ -232,6 +232,7 @@ async def test_an_import_leaves_commands_and_auth_alone_and_says_so(seccam_clien
 
 
 @pytest.mark.parametrize("size", ["6793x7431", "161x120", "1920x1082", "8x8", "640x480x2"])
+@pytest.mark.seccam_plugins(media=True)
 async def test_an_unworkable_test_pattern_size_is_refused(seccam_client, size):
     """A huge or odd-sided picture would choke the encoder; the field is named instead."""
     response = await seccam_client.post("/settings", json={"Camera": {"test_pattern_size": size}})
@@ -239,6 +240,7 @@ async def test_an_unworkable_test_pattern_size_is_refused(seccam_client, size):
     assert (await response.get_json())["error"].startswith("Camera.test_pattern_size:")
 
 
+@pytest.mark.seccam_plugins(media=True)
 async def test_full_hd_test_pattern_is_accepted(seccam_client):
     response = await seccam_client.post(
         "/settings", json={"Camera": {"test_pattern_size": "1920x1080"}})

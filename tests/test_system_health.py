@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from seccam_core.system.service import HEALTH
+
 THERMAL = "class/thermal/thermal_zone0/temp"
 THROTTLED = "devices/platform/soc/soc:firmware/get_throttled"
 
@@ -49,7 +51,7 @@ def test_off_a_pi_metrics_say_unavailable(seccam_live_server, sysfs, seccam_data
     _fast_sampler(seccam_data_dir)
     server = seccam_live_server()
     client = server.client()
-    sampler = server.seccam.services["health"].sampler
+    sampler = server.seccam.require(HEALTH).sampler
     _wait_until(lambda: sampler.samples >= 2)
 
     state = client.get("/system_alert_state").json()
@@ -132,7 +134,7 @@ def test_alerts_are_published_once_per_level_change(seccam_live_server, sysfs,
     _fast_sampler(seccam_data_dir)
     server = seccam_live_server()
     events = server.events()
-    sampler = server.seccam.services["health"].sampler
+    sampler = server.seccam.require(HEALTH).sampler
 
     def samples_after(count: int) -> None:
         start = sampler.samples
@@ -207,7 +209,7 @@ def test_a_failing_metric_reads_unavailable_and_the_others_go_on(seccam_live_ser
     _fast_sampler(seccam_data_dir)
     server = seccam_live_server(BrokenMetricPlugin())
     client = server.client()
-    sampler = server.seccam.services["health"].sampler
+    sampler = server.seccam.require(HEALTH).sampler
     _wait_until(lambda: sampler.samples >= 3)
 
     state = client.get("/system_alert_state").json()

@@ -35,7 +35,7 @@ from seccam_core.media.camera import CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError
 from seccam_core.media.layout import sidecars
 from seccam_core.media.recorder import RecorderUnavailable
-from seccam_core.media.service import MediaService
+from seccam_core.media.service import MEDIA, MediaService
 
 blueprint = Blueprint("media", __name__)
 
@@ -43,10 +43,8 @@ IMAGE_CACHE_SECONDS = 24 * 3600
 DEFAULT_LIST_LIMIT = 1000
 
 def media() -> MediaService:
-    service = current_seccam().services.get("media")
-    if service is None:
-        raise Unavailable("the camera is not running")
-    return service
+    """The running media service (503 while the media plugin is off)."""
+    return current_seccam().require(MEDIA)
 
 
 def required_text(value: Any, field: str) -> str:

@@ -8,8 +8,8 @@ from quart import Blueprint
 
 from seccam_core.api.context import current_seccam
 from seccam_core.api.validation import NULLABLE_STRING, json_body, message_answer, responds
-from seccam_core.errors import BadRequest, Unavailable
-from seccam_core.sensor_config import (
+from seccam_core.errors import BadRequest
+from seccam_core.sensing.config import (
     GPIO_SCHEMA,
     MAX_GPIO,
     SENSOR_SECTION,
@@ -19,7 +19,7 @@ from seccam_core.sensor_config import (
     section_from_request,
     sensor_type_named,
 )
-from seccam_core.sensor_controller import SensorController
+from seccam_core.sensing.controller import SENSOR_CONTROLLER, SensorController
 
 blueprint = Blueprint("sensors", __name__)
 
@@ -122,11 +122,8 @@ PIN_TEST = {
 
 
 def controller() -> SensorController:
-    """The running sensor controller (``seccam.services["sensors"]``)."""
-    found = current_seccam().services.get("sensors")
-    if not isinstance(found, SensorController):
-        raise Unavailable("the sensor controller is not running")
-    return found
+    """The running sensor controller (503 while the sensor plugin is off)."""
+    return current_seccam().require(SENSOR_CONTROLLER)
 
 
 @blueprint.get("/sensor/status")

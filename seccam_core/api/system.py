@@ -128,13 +128,11 @@ UPDATE_CHECK = {
 
 
 async def _system_info(seccam: Seccam) -> dict[str, Any]:
-    night_vision = seccam.services.get("night_vision")
     return await asyncio.to_thread(
         info.system_info,
         media_folder=media_layout(seccam).recordings_dir,
         load=health_of(seccam).load,
         metrics=seccam.alert_metrics,
-        night_mode=getattr(night_vision, "active", None),
     )
 
 

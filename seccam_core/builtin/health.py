@@ -16,7 +16,7 @@ from seccam_core.system.alert_metrics import core_metrics
 from seccam_core.system.alerts import AlertSampler
 from seccam_core.system.metrics import CpuLoadMeter
 from seccam_core.system.power import PowerControl
-from seccam_core.system.service import SECTION, SERVICE, SystemHealth
+from seccam_core.system.service import HEALTH, SECTION, SystemHealth
 
 _COMMAND = {
     "type": "array",
@@ -108,14 +108,14 @@ def seccam_startup(seccam: Seccam) -> None:
         lambda: float(seccam.settings.value(SECTION, "alert_interval_seconds", 60)),
         extra_values,
     )
-    seccam.services[SERVICE] = SystemHealth(sampler, load, PowerControl())
+    seccam.provide(HEALTH, SystemHealth(sampler, load, PowerControl()))
     sampler.start()
 
 
 @hookimpl
 async def seccam_shutdown(seccam: Seccam) -> None:
     """Stop the sampler and drop restart/reboot commands still waiting for their delay."""
-    health = seccam.services.pop(SERVICE, None)
-    if isinstance(health, SystemHealth):
+    health = seccam.withdraw(HEALTH)
+    if health is not None:
         await health.sampler.stop()
         await health.power.cancel_pending()

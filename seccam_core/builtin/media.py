@@ -1,14 +1,13 @@
 """The media plugin: the camera, the recorder action, snapshots, timelapse and the archive.
 
-Owns the ``Camera`` and ``Timelapse`` settings sections; offers
-``seccam.services["media"|"camera"|"recorder"|"archive"|"timelapse"]``; contributes the
+Owns the ``Camera`` and ``Timelapse`` settings sections; provides the ``CAMERA``,
+``RECORDER`` and ``ARCHIVE`` services (and ``MEDIA`` for the core); contributes the
 ``recorder`` action (reacts to ``recording_request``) and the media endpoints.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from quart import Blueprint
 
@@ -17,19 +16,20 @@ from seccam_core.api import media as media_api
 from seccam_core.api import timelapse as timelapse_api
 from seccam_core.contributions import ActionContext, ActionType, SettingsSection
 from seccam_core.events import Event
-from seccam_core.incidents import IncidentTracker
+from seccam_core.incidents import INCIDENTS, IncidentTracker
 from seccam_core.media.recorder import RecorderUnavailable
 from seccam_core.media.sections import CAMERA_SECTION, TIMELAPSE_SECTION
-from seccam_core.media.service import MediaService
+from seccam_core.media.service import MEDIA, MediaService
 from seccam_core.runtime import Seccam
 
 log = logging.getLogger(__name__)
 
 async def run_recorder(event: Event, ctx: ActionContext) -> None:
     """Start a sensor recording on ``recording_request`` active, stop it when inactive."""
-    recorder = ctx.seccam.services.get("recorder")
-    if recorder is None:
+    media = ctx.seccam.get(MEDIA)
+    if media is None:
         return
+    recorder = media.recorder
     incident_id = event.data.get("incident_id")
     if event.data.get("active"):
         try:
@@ -80,23 +80,20 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
 async def seccam_startup(seccam: Seccam) -> None:
     """Start the camera pipeline, the timelapse worker; index the archive."""
     media = MediaService(seccam)
-    services: dict[str, Any] = {
-        "media": media, "camera": media.camera, "recorder": media.recorder,
-        "archive": media.archive, "timelapse": media.timelapse,
-    }
-    seccam.services.update(services)
+    media.provide_services()
     await media.start()
     tracker = IncidentTracker(seccam.bus, media.snapshot)
-    seccam.services["incidents"] = tracker
+    seccam.provide(INCIDENTS, tracker)
     tracker.start()
 
 
 @hookimpl
 async def seccam_shutdown(seccam: Seccam) -> None:
     """Finish the running recording, then stop every ffmpeg process."""
-    media = seccam.services.get("media")
+    media = seccam.get(MEDIA)
     if media is not None:
         await media.stop()
-    tracker = seccam.services.get("incidents")
-    if isinstance(tracker, IncidentTracker):
+        media.withdraw_services()
+    tracker = seccam.withdraw(INCIDENTS)
+    if tracker is not None:
         await tracker.stop()

@@ -8,10 +8,8 @@ from seccam_core import hookimpl
 from seccam_core.api import sensors as sensors_api
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
-from seccam_core.sensor_config import SENSOR_SECTION
-from seccam_core.sensor_controller import SensorController
-
-SERVICE = "sensors"
+from seccam_core.sensing.config import SENSOR_SECTION
+from seccam_core.sensing.controller import SENSOR_CONTROLLER, SensorController
 
 
 @hookimpl
@@ -28,15 +26,15 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
 
 @hookimpl
 async def seccam_startup(seccam: Seccam) -> None:
-    """Start the sensor controller and offer it as ``seccam.services["sensors"]``."""
+    """Start the sensor controller and provide it as the ``SENSORS`` service."""
     controller = SensorController(seccam)
-    seccam.services[SERVICE] = controller
+    seccam.provide(SENSOR_CONTROLLER, controller)
     await controller.start()
 
 
 @hookimpl
 async def seccam_shutdown(seccam: Seccam) -> None:
     """Stop the sensor: end its recording request, release the pin."""
-    controller = seccam.services.get(SERVICE)
-    if isinstance(controller, SensorController):
+    controller = seccam.withdraw(SENSOR_CONTROLLER)
+    if controller is not None:
         await controller.stop()

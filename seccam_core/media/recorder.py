@@ -84,7 +84,7 @@ class Recording:
 
 
 class Recorder:
-    """Starts, stops and finalises recordings; ``seccam.services["recorder"]``."""
+    """Starts, stops and finalises recordings; the ``RECORDER`` service."""
 
     def __init__(
         self,
@@ -114,7 +114,14 @@ class Recorder:
 
     @property
     def recording(self) -> bool:
+        """Whether a recording is in progress."""
         return self.current is not None
+
+    @property
+    def current_path(self) -> Path | None:
+        """The final path of the recording in progress (``None`` when not recording)."""
+        current = self.current
+        return current.path if current is not None else None
 
     def status(self) -> dict[str, Any]:
         current = self.current

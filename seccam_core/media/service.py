@@ -1,10 +1,9 @@
 """The media service: one camera pipeline, the recorder, snapshots, timelapse, the archive.
 
-Built by the builtin media plugin at startup and offered as
-``seccam.services["media"]`` (with ``"camera"``, ``"recorder"``, ``"archive"`` and
-``"timelapse"`` beside it). It applies ``Camera`` and ``Timelapse`` settings changes
-while running, keeps the archive index in step with deletions announced on the bus,
-and stops every ffmpeg process on shutdown.
+Built by the builtin media plugin at startup and offered as the ``MEDIA`` service
+(with ``CAMERA``, ``RECORDER`` and ``ARCHIVE`` beside it). It applies ``Camera`` and
+``Timelapse`` settings changes while running, keeps the archive index in step with
+deletions announced on the bus, and stops every ffmpeg process on shutdown.
 """
 
 from __future__ import annotations
@@ -25,17 +24,36 @@ from seccam_core.media.ffmpeg import FfmpegRunner
 from seccam_core.media.layout import MediaLayout, media_layout, unique_name
 from seccam_core.media.recorder import Recorder
 from seccam_core.media.timelapse import Timelapse
+from seccam_core.services import ARCHIVE, CAMERA, RECORDER, ServiceKey
 
 if TYPE_CHECKING:
     from seccam_core.runtime import Seccam
 
 log = logging.getLogger(__name__)
 
+MEDIA: ServiceKey[MediaService] = ServiceKey("media", "the media plugin (builtin.media)")
+"""The whole media service, as the core's own endpoints use it (not for plugins)."""
+
 SNAPSHOT_TIMEOUT = 10.0
+
 
 
 class MediaService:
     """Owns every media component of one app."""
+
+    def provide_services(self) -> None:
+        """Offer the camera, the recorder and the archive to the other plugins."""
+        self.seccam.provide(MEDIA, self)
+        self.seccam.provide(CAMERA, self.camera)
+        self.seccam.provide(RECORDER, self.recorder)
+        self.seccam.provide(ARCHIVE, self.archive)
+
+    def withdraw_services(self) -> None:
+        """Take them away again at shutdown."""
+        self.seccam.withdraw(MEDIA)
+        self.seccam.withdraw(CAMERA)
+        self.seccam.withdraw(RECORDER)
+        self.seccam.withdraw(ARCHIVE)
 
     def __init__(self, seccam: Seccam, runner: FfmpegRunner | None = None) -> None:
         self.seccam = seccam
@@ -133,9 +151,6 @@ class MediaService:
                 continue
             return target
 
-    def forget(self, path: str | Path) -> bool:
-        return self.archive.forget(path)
-
     # --- reacting to the bus ---------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
@@ -158,7 +173,7 @@ class MediaService:
             await asyncio.to_thread(layout.ensure)
             await asyncio.to_thread(archive.rebuild)
             self.layout, self.archive = layout, archive
-            self.seccam.services["archive"] = archive
+            self.seccam.provide(ARCHIVE, archive, replace=True)
             log.info("recordings folder is now %s", layout.recordings_dir)
         config = self._camera_config()
         if dataclasses.replace(config, pre_roll_seconds=0) != dataclasses.replace(

@@ -47,7 +47,6 @@ def system_info(
     media_folder: Path,
     load: CpuLoadMeter,
     metrics: Mapping[str, AlertMetric],
-    night_mode: bool | None = None,
 ) -> dict[str, Any]:
     """The original's ``/system_info`` fields, storage measured where the media lives."""
     sources = SystemSources.from_env()
@@ -67,7 +66,7 @@ def system_info(
         "uptime_seconds": uptime_seconds(sources),
         "throttle": throttle(sources),
         "sd_health": _metric_value(metrics, "sd_health"),
-        "night_mode": night_mode,
+        "night_mode": None,  # the original's IR board: no seccam plugin drives one yet
     }
 
 

@@ -1,10 +1,11 @@
-"""The per-app system health objects, offered to the endpoints as ``seccam.services["health"]``."""
+"""The per-app system health objects, offered to the endpoints as the ``HEALTH`` service."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from seccam_core.services import ServiceKey
 from seccam_core.system.alerts import AlertSampler
 from seccam_core.system.metrics import CpuLoadMeter
 from seccam_core.system.power import PowerControl
@@ -12,7 +13,7 @@ from seccam_core.system.power import PowerControl
 if TYPE_CHECKING:
     from seccam_core.runtime import Seccam
 
-SERVICE = "health"
+HEALTH: ServiceKey[SystemHealth] = ServiceKey("health", "the health plugin (builtin.health)")
 SECTION = "System"
 
 
@@ -27,5 +28,4 @@ class SystemHealth:
 
 def health_of(seccam: Seccam) -> SystemHealth:
     """The app's :class:`SystemHealth` (set up by the builtin health plugin at startup)."""
-    health: SystemHealth = seccam.services[SERVICE]
-    return health
+    return seccam.require(HEALTH)

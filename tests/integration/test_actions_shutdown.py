@@ -19,8 +19,8 @@ def test_sigterm_stops_serve_with_actions_listening_to_sensor_state_in_under_5_s
     """The first real action made ``seccam serve`` take 62 s to stop, with a traceback: the
     runner's ``asyncio.wait_for`` swallowed the cancellation. The webhook listens to
     ``sensor_state`` on a receiver that hangs, so an attempt is in flight at SIGTERM."""
-    receiver = seccam_receiver()
-    receiver.hang(30)
+    receiver = seccam_receiver
+    receiver.answer(200, delay=30)
     add_settings(seccam_data_dir, {
         "Camera": FAST_CAMERA,
         "Sensor": {"type": "mock", "enabled": True, "hold_seconds": 0.5, "gpio": None},

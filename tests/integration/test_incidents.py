@@ -8,7 +8,7 @@ from pathlib import Path
 import seccam_sensor_mock
 from recording_kit import FAST_CAMERA, add_settings, camera_holds, events_until
 
-from seccam_core.sensor_testing import SwitchablePresence
+from seccam_core.testing import SwitchablePresence
 
 
 def start(seccam_live_server, seccam_data_dir, *plugins, hold=0.3):
@@ -16,7 +16,7 @@ def start(seccam_live_server, seccam_data_dir, *plugins, hold=0.3):
         "Camera": {**FAST_CAMERA, "pre_roll_seconds": 1},
         "Sensor": {"type": "mock", "enabled": True, "hold_seconds": hold, "gpio": None},
     })
-    server = seccam_live_server(seccam_sensor_mock, *plugins)
+    server = seccam_live_server(seccam_sensor_mock, *plugins, media=True)
     camera_holds(server, 1)
     return server, server.client(), server.events()
 

@@ -26,7 +26,8 @@ from recording_kit import (
     wait_until,
 )
 
-from seccam_core.sensor_testing import SwitchablePresence
+from seccam_core.media.service import MEDIA
+from seccam_core.sensing.doubles import SwitchablePresence
 
 PRE_ROLL = 3
 HOLD = 1.5
@@ -57,7 +58,7 @@ def door_server(seccam_gpio, seccam_data_dir, seccam_live_server):
 
 def recordings(server) -> list[Path]:
     """Every recording file in the recordings folder, finished or being written."""
-    folder = server.seccam.services["media"].layout.recordings_dir
+    folder = server.seccam.require(MEDIA).layout.recordings_dir
     return sorted(folder.glob("output_*.mp4"))
 
 

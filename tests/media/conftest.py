@@ -20,7 +20,7 @@ def media_server(seccam_live_server, seccam_data_dir):
     def start(camera: dict[str, Any] | None = None, **sections: Any) -> Any:
         document = {"Camera": {**FAST_CAMERA, **(camera or {})}, **sections}
         write_settings(seccam_data_dir, document)
-        server = seccam_live_server()
+        server = seccam_live_server(media=True)
         servers.append(server)
         return server
 

@@ -11,6 +11,7 @@ from camera_kit import camera_ready, wait_until
 
 from seccam_core.media.archive import ArchiveIndex
 from seccam_core.media.layout import MediaLayout
+from seccam_core.media.service import MEDIA
 
 
 def _touch(path: Path, mtime: float, data: bytes = b"x") -> Path:
@@ -73,8 +74,8 @@ def test_writers_and_deleters_keep_the_index_current(tmp_path):
 def test_deletions_announced_on_the_bus_update_the_listing(media_server):
     server = media_server()
     client = server.client()
-    archive = server.seccam.services["archive"]
-    folder = server.seccam.services["media"].layout.recordings_dir
+    archive = server.seccam.require(MEDIA).archive
+    folder = server.seccam.require(MEDIA).layout.recordings_dir
     paths = [_touch(folder / f"output_20260101_08000{i}.mp4", time.time()) for i in range(3)]
     for path in paths:
         server.call(lambda p=path: archive.add(p))
@@ -104,7 +105,7 @@ def test_the_recordings_folder_cannot_be_a_system_folder(media_server, tmp_path)
     elsewhere = tmp_path / "usb" / "recordings"
     response = client.post("/settings", json={"Camera": {"recordings_dir": str(elsewhere)}})
     assert response.status_code == 200, response.text
-    wait_until(lambda: server.seccam.services["media"].layout.recordings_dir == elsewhere, 10,
+    wait_until(lambda: server.seccam.require(MEDIA).layout.recordings_dir == elsewhere, 10,
                "the new recordings folder")
     assert elsewhere.is_dir()
     camera_ready(server, seconds=1)

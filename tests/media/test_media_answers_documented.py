@@ -15,6 +15,7 @@ from typing import Any
 
 from camera_kit import camera_ready, decode, make_jpeg, wait_until
 
+from seccam_core.media.service import MEDIA
 from seccam_core.testing import assert_documented
 
 
@@ -40,7 +41,7 @@ def test_recording_camera_archive_and_snapshot_answers_match_the_document(media_
     started = documented("post", "/toggle_recording", client.post("/toggle_recording"))
     assert started["recording"] is True and started["reason"] == "manual"
     assert started["sensor_type"] is None
-    recorder = server.seccam.services["recorder"]
+    recorder = server.seccam.require(MEDIA).recorder
     wait_until(lambda: server.call(lambda: sum(
         s.end - s.start for s in recorder.current.segments)) >= 3, 20, "3 s of video")
     manual_stop = documented("post", "/toggle_recording", client.post("/toggle_recording"))
@@ -93,7 +94,7 @@ def test_timelapse_answers_match_the_document(media_server, seccam_data_dir):
     wait_until(lambda: client.get("/timelapse").json(), 30, "yesterday's video")
     [video] = documented("get", "/timelapse", client.get("/timelapse"))
     assert video["date"] == yesterday and video["thumbnail"].endswith(".thumb.jpg")
-    cached = server.seccam.services["media"].archive.get(video["path"]).as_dict()
+    cached = server.seccam.require(MEDIA).archive.get(video["path"]).as_dict()
     assert cached["thumbnail"] is True, "the listing must not rewrite the index's entries"
     gone = documented("post", "/timelapse/delete",
                           client.post("/timelapse/delete", json={"path": video["path"]}))

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from camera_kit import PRE_ROLL, camera_ready, decode, jpeg, make_segment, probe, wait_until
 
+from seccam_core.media.service import MEDIA
+
 HOLD = 1.5
 
 
@@ -102,7 +104,7 @@ def test_manual_recordings_never_share_a_name_and_survive_a_shutdown(media_serve
     server = media_server()
     camera_ready(server)
     client = server.client()
-    recordings = Path(server.seccam.services["media"].layout.recordings_dir)
+    recordings = Path(server.seccam.require(MEDIA).layout.recordings_dir)
 
     first = client.post("/toggle_recording").json()
     assert first["message"] == "Recording started" and first["reason"] == "manual"
@@ -142,7 +144,7 @@ def test_no_recording_is_claimed_when_the_camera_is_down(media_server):
     assert failed.json()["error"].startswith("snapshot failed")
     status = client.get("/camera/status").json()
     assert status["state"] == "restarting" and status["restarts"] >= 1
-    wait_until(lambda: server.seccam.services["camera"].restarts >= 2, 15, "a second restart")
+    wait_until(lambda: server.seccam.require(MEDIA).camera.restarts >= 2, 15, "a second restart")
     assert client.get("/recording_status").json() == {"recording": False}
     # Fixing the source in the settings brings the camera back without a restart.
     fixed = client.post("/settings", json={"Camera": {"source": "testpattern"}})
@@ -181,7 +183,7 @@ def test_a_recording_nobody_stops_is_stopped_at_its_limit(media_server):
     server = media_server()
     camera_ready(server, seconds=1)
     events = server.events()
-    recorder = server.seccam.services["recorder"]
+    recorder = server.seccam.require(MEDIA).recorder
     server.call(lambda: setattr(recorder, "_max_seconds", lambda: 1.5))  # 10 s minimum in settings
     server.call(lambda: server.seccam.bus.publish(
         "recording_request", {"source": "sensor", "active": True, "sensor_type": "pir"}))

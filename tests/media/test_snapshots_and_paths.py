@@ -8,6 +8,8 @@ from pathlib import Path
 
 from camera_kit import camera_ready, jpeg
 
+from seccam_core.media.service import MEDIA
+
 
 def test_snapshots_are_taken_listed_served_and_deleted(media_server):
     server = media_server()
@@ -59,7 +61,7 @@ def test_snapshots_are_taken_listed_served_and_deleted(media_server):
 def test_every_file_endpoint_refuses_paths_outside_its_folder(media_server, tmp_path):
     server = media_server()
     client = server.client()
-    layout = server.seccam.services["media"].layout
+    layout = server.seccam.require(MEDIA).layout
     recordings, timelapse = layout.recordings_dir, layout.timelapse_dir
 
     secret = tmp_path / "secret.mp4"

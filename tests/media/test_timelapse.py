@@ -8,6 +8,8 @@ from pathlib import Path
 
 from camera_kit import camera_ready, decode, jpeg, make_jpeg, wait_until
 
+from seccam_core.media.service import MEDIA
+
 MINUTE = 0.3  # seconds per "minute" in these tests
 
 
@@ -16,7 +18,7 @@ def test_frames_are_captured_and_the_day_is_stitched(media_server):
     camera_ready(server, seconds=1)
     client = server.client()
     events = server.events()
-    timelapse = server.seccam.services["timelapse"]
+    timelapse = server.seccam.require(MEDIA).timelapse
     server.call(lambda: setattr(timelapse, "minute_seconds", MINUTE))
 
     for bad, field in (({"interval_minutes": 0}, "interval_minutes"),
@@ -37,7 +39,7 @@ def test_frames_are_captured_and_the_day_is_stitched(media_server):
     assert last_capture.utcoffset() is not None, "a time a client can place"
     assert abs((datetime.now().astimezone() - last_capture).total_seconds()) < 60
     assert client.post("/timelapse/stop").json()["status"]["enabled"] is False
-    frames_dir = server.seccam.services["media"].layout.frames_dir
+    frames_dir = server.seccam.require(MEDIA).layout.frames_dir
     frames = sorted(frames_dir.glob("*/frame_*.jpg"))
     assert len(frames) >= 3 and all(jpeg(f.read_bytes()) for f in frames)
 

@@ -1,7 +1,7 @@
 """``light_gate``: an infrared light gate (KY-010 photo-interrupter), as a third party writes it.
 
 An example of a sensor plugin kept outside the seccam repository's plugins: it uses only
-the public plugin API (``seccam_core.hookimpl``, ``seccam_core.sensors``, and the
+the public plugin API (``seccam_core.hookimpl``, ``seccam_core.sensing.types``, and the
 building blocks ``DigitalInputSensor`` and ``Countdown``).
 
 The KY-010's output goes HIGH while something blocks the beam. The gate triggers once
@@ -12,14 +12,19 @@ insects and raindrops, and releases when the beam is clear again.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
-from gpiozero import DigitalInputDevice
-
-from seccam_core import hookimpl
-from seccam_core.countdown import Countdown
-from seccam_core.digital_input import DigitalInputSensor
-from seccam_core.sensors import Emit, SensorConfig, SensorType, WiringPin
+from seccam_core import (
+    Countdown,
+    DigitalInputSensor,
+    Emit,
+    SensorType,
+    WiringPin,
+    bounce_time_property,
+    digital_input_factory,
+    hookimpl,
+)
 
 CALIBRATION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -29,11 +34,7 @@ CALIBRATION_SCHEMA: dict[str, Any] = {
             "title": "Minimum block", "x-unit": "s",
             "description": "The beam must stay blocked this long before the gate triggers.",
         },
-        "bounce_time": {
-            "type": "number", "minimum": 0, "maximum": 0.5, "default": 0.01,
-            "title": "Debounce", "x-unit": "s",
-            "description": "Edges within this time of a reported one are ignored.",
-        },
+        "bounce_time": bounce_time_property(0.01, maximum=0.5),
     },
     "additionalProperties": False,
 }
@@ -78,20 +79,15 @@ class LightGate(DigitalInputSensor):
         super().close()
 
 
-def build(config: SensorConfig, emit: Emit) -> LightGate:
-    """Create the input device (the plugin's job) and hand it to the gate logic."""
-    device = DigitalInputDevice(config.gpio, pull_up=True, pin_factory=config.pin_factory)
-    try:
-        return LightGate(device, emit, **config.calibration)
-    except Exception:
-        device.close()
-        raise
+def light_gate(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> LightGate:
+    """The gate logic around the input (pull-up on: the beam blocked reads HIGH)."""
+    return LightGate(device, emit, **calibration)
 
 
 LIGHT_GATE = SensorType(
     name="light_gate",
     label="Light gate",
-    factory=build,
+    factory=digital_input_factory(light_gate, pull_up=True),
     default_gpio=6,
     module="KY-010",
     description="Infrared photo-interrupter: triggers when something blocks the beam.",

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 from seccam_sensor_lightgate import LIGHT_GATE
 
-from seccam_core.sensor_testing import EdgeRecorder
-from seccam_core.sensors import SensorConfig, calibration_defaults
+from seccam_core import SensorConfig, calibration_defaults
+from seccam_core.testing import EdgeRecorder
 
 PIN = 6
 

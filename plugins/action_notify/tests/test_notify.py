@@ -9,9 +9,9 @@ from datetime import datetime
 
 import imageio_ffmpeg
 import pytest
-from conftest import Clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from notify_kit import Clock
 
 from seccam_core.testing import wait_until
 
@@ -24,7 +24,7 @@ def test_plugin_is_installed(seccam_live_server):
 
 def test_a_trigger_sends_the_snapshot_at_once_and_the_clip_link_once_it_is_final(
         notify_server, seccam_receiver, tmp_path):
-    apprise_receiver = seccam_receiver()
+    apprise_receiver = seccam_receiver
     server = notify_server(link_base_url="", apprise_urls=[])
     server.http.post("/settings", json={"Notify": {
         "link_base_url": server.url, "apprise_urls": [f"json://127.0.0.1:{apprise_receiver.port}/push"],
@@ -34,18 +34,18 @@ def test_a_trigger_sends_the_snapshot_at_once_and_the_clip_link_once_it_is_final
     triggered = time.time()
     server.http.post("/sensor/mock/trigger").raise_for_status()
     first = server.ntfy.wait_for(1, timeout=10)[0]
-    assert first.at - triggered < 5
+    assert first.received_at - triggered < 5
     assert first.method == "PUT" and first.path == "/door"
-    assert first.body.startswith(b"\xff\xd8") and first.headers["filename"] == "snapshot.jpg"
-    assert first.headers["title"] == "seccam: mock triggered"
-    assert first.headers["tags"] == "door"
+    assert first.body.startswith(b"\xff\xd8") and first.header("filename") == "snapshot.jpg"
+    assert first.header("title") == "seccam: mock triggered"
+    assert first.header("tags") == "door"
     pushed = apprise_receiver.wait_for(1, timeout=10)[0].json()
     assert pushed["title"] == "seccam: mock triggered"
     attachment = base64.b64decode(pushed["attachments"][0]["base64"])  # Apprise json://
     assert attachment.startswith(b"\xff\xd8")
     server.http.post("/sensor/mock/release").raise_for_status()
     second = server.ntfy.wait_for(2, timeout=30)[1]
-    link = second.headers["click"]
+    link = second.header("click")
     assert link.startswith(server.url + "/stream_video?video_path=output_")
     # Fetched the moment the message arrives: the clip is final and plays.
     video = server.http.get(link)
@@ -71,7 +71,7 @@ def publish_incident(server, number, *, clip=True, suppressed=False):
 
 
 def ntfy_titles(server):
-    return [r.headers["title"] for r in server.ntfy.requests]
+    return [r.header("title") for r in server.ntfy.requests]
 
 
 def test_twenty_incidents_inside_the_cooldown_give_exactly_what_the_settings_allow(
@@ -164,7 +164,7 @@ def test_the_token_and_apprise_urls_are_write_only(notify_server, seccam_receive
     server = notify_server()
     events = server.events()
     token = "tk_" + "s3cr3t" * 5
-    apprise_url = f"json://user:pa55word@127.0.0.1:{seccam_receiver().port}/x"
+    apprise_url = f"json://user:pa55word@127.0.0.1:{seccam_receiver.port}/x"
     server.http.post("/settings", json={"Notify": {
         "ntfy": {"server": server.ntfy.url, "topic": "door", "token": token},
         "apprise_urls": [apprise_url]}}).raise_for_status()
@@ -175,7 +175,7 @@ def test_the_token_and_apprise_urls_are_write_only(notify_server, seccam_receive
         "server": server.ntfy.url, "topic": "hall"}}}).raise_for_status()
     assert server.http.post("/actions/notify/test").json()["outcome"] == "sent"
     request = server.ntfy.wait_for(1)[0]
-    assert request.path == "/hall" and request.headers["authorization"] == f"Bearer {token}"
+    assert request.path == "/hall" and request.header("authorization") == f"Bearer {token}"
     for path in ("/settings", "/settings/export", "/actions", "/actions/notify/deliveries"):
         text = server.http.get(path).text
         assert token not in text and "pa55word" not in text, path

@@ -31,7 +31,8 @@ def camera_server(seccam_live_server, seccam_data_dir):
             "Camera": FAST_CAMERA, "Webhook": webhook,
             "Sensor": {"type": "mock", "enabled": True, "hold_seconds": 0.3, "gpio": None},
         }))
-        server = seccam_live_server(seccam_action_webhook, seccam_sensor_mock, **options)
+        server = seccam_live_server(seccam_action_webhook, seccam_sensor_mock, media=True,
+                                    **options)
         server.http = server.client()
         return server
 

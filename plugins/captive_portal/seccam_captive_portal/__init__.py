@@ -16,8 +16,7 @@ from seccam_core import hookimpl
 if TYPE_CHECKING:
     from quart import Blueprint
 
-    from seccam_core.contributions import SettingsSection
-    from seccam_core.runtime import Seccam
+    from seccam_core import Seccam, SettingsSection
 
 __all__ = ["CaptivePortal", "portal_of"]
 

@@ -8,9 +8,7 @@ from quart import Blueprint
 
 from seccam_captive_portal.firewall import FirewallError, FirewallMissing
 from seccam_captive_portal.portal import portal_of
-from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import json_body, responds
-from seccam_core.errors import ApiError, Unavailable
+from seccam_core import ApiError, Unavailable, current_seccam, json_body, responds
 
 blueprint = Blueprint("captive_portal", __name__)
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from seccam_core.errors import SeccamError
+from seccam_core import SeccamError
 
 COMMAND_TIMEOUT = 15.0
 MAX_COPIES = 100

@@ -8,11 +8,10 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from seccam_captive_portal.firewall import Firewall, FirewallError, RedirectRule
-from seccam_core.contributions import SettingsSection
+from seccam_core import ServiceKey, SettingsSection
 
 if TYPE_CHECKING:
-    from seccam_core.events import Event
-    from seccam_core.runtime import Seccam
+    from seccam_core import Event, Seccam
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +165,12 @@ class CaptivePortal:
 
 
 def portal_of(seccam: Seccam) -> CaptivePortal:
-    """This app's controller (one per app, kept in ``seccam.services``)."""
-    portal = seccam.services.get(SERVICE_NAME)
+    """This app's controller (one per app, provided as the ``PORTAL`` service)."""
+    portal = seccam.get(PORTAL)
     if portal is None:
-        portal = seccam.services[SERVICE_NAME] = CaptivePortal(seccam)
+        portal = CaptivePortal(seccam)
+        seccam.provide(PORTAL, portal)
     return portal
+
+
+PORTAL: ServiceKey[CaptivePortal] = ServiceKey(SERVICE_NAME, "the captive_portal plugin")

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from quart import Blueprint
 
-from seccam_core import hookimpl
-from seccam_core.contributions import PresenceSource, SettingsSection
-from seccam_core.runtime import Seccam
+from seccam_core import PresenceSource, Seccam, SettingsSection, hookimpl
 from seccam_presence_bt import api
 from seccam_presence_bt.bluez import BluezClient
-from seccam_presence_bt.monitor import SERVICE_NAME, PresenceMonitor
+from seccam_presence_bt.monitor import MONITOR, PresenceMonitor
 from seccam_presence_bt.section import PRESENCE_SECTION
 from seccam_presence_bt.tracking import SOURCE_NAME, BluetoothPresence
 
@@ -48,12 +46,12 @@ async def seccam_startup(seccam: Seccam) -> None:
         raise TypeError(f"presence source {SOURCE_NAME!r} is not this plugin's")
     monitor = PresenceMonitor(seccam, source, BluezClient())
     await monitor.start()
-    seccam.services[SERVICE_NAME] = monitor
+    seccam.provide(MONITOR, monitor)
 
 
 @hookimpl
 async def seccam_shutdown(seccam: Seccam) -> None:
     """Stop polling and close the D-Bus connection."""
-    monitor = seccam.services.pop(SERVICE_NAME, None)
+    monitor = seccam.withdraw(MONITOR)
     if monitor is not None:
         await monitor.stop()

@@ -15,7 +15,7 @@ from dbus_fast import DBusError
 from dbus_fast.annotations import DBusObjectPath, DBusStr, DBusUInt16, DBusUInt32
 from dbus_fast.service import ServiceInterface, dbus_method
 
-from seccam_core.errors import ApiError
+from seccam_core import ApiError
 from seccam_presence_bt.bluez import AGENT_MANAGER_IFACE, BluezClient
 
 log = logging.getLogger(__name__)

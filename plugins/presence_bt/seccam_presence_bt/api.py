@@ -6,11 +6,9 @@ from typing import Any
 
 from quart import Blueprint
 
-from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import json_body, responds
-from seccam_core.errors import ApiError, Unavailable
+from seccam_core import ApiError, Unavailable, current_seccam, json_body, responds
 from seccam_presence_bt.addresses import ADDRESS_SCHEMA
-from seccam_presence_bt.monitor import SERVICE_NAME, PresenceMonitor
+from seccam_presence_bt.monitor import MONITOR, PresenceMonitor
 
 blueprint = Blueprint("presence_bt", __name__)
 
@@ -144,7 +142,8 @@ NOT_RUNNING_IS_503 = responds(
 
 
 def monitor() -> PresenceMonitor:
-    service = current_seccam().services.get(SERVICE_NAME)
+    """This app's presence monitor (503 while Bluetooth presence is not running)."""
+    service = current_seccam().get(MONITOR)
     if service is None:
         raise Unavailable("Bluetooth presence is not running (see the server log)")
     return service

@@ -18,7 +18,7 @@ from typing import Any
 from dbus_fast import BusType, Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
-from seccam_core.errors import ApiError, Unavailable
+from seccam_core import ApiError, Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from dbus_fast import Message, Variant
 
-from seccam_core.errors import ApiError
+from seccam_core import ApiError
 from seccam_presence_bt.bluez import (
     ADAPTER_IFACE,
     DEVICE_IFACE,

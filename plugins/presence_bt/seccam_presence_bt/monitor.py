@@ -1,6 +1,6 @@
 """The presence monitor: polls BlueZ, keeps the source's state, runs the long operations.
 
-One per app, offered as ``seccam.services["presence_bt"]``. The poll loop looks for
+One per app, provided as the ``MONITOR`` service. The poll loop looks for
 every tracked device each ``poll_interval_seconds`` and feeds the
 :class:`~seccam_presence_bt.tracking.BluetoothPresence` source; every change of state
 is published as ``presence_state`` at once (never rate limited). Scans and
@@ -16,9 +16,7 @@ import logging
 import time
 from typing import Any
 
-from seccam_core.errors import ApiError, BadRequest
-from seccam_core.events import Event
-from seccam_core.runtime import Seccam
+from seccam_core import ApiError, BadRequest, Event, Seccam, ServiceKey
 from seccam_presence_bt.addresses import normalize
 from seccam_presence_bt.bluez import BluezClient, Device
 from seccam_presence_bt.discovery import discover
@@ -260,3 +258,6 @@ class PresenceMonitor:
             log.warning("could not unpair %s: %s", address, exc.message)
             unpaired = False
         return unpaired, await self.unregister(address)
+
+
+MONITOR: ServiceKey[PresenceMonitor] = ServiceKey(SERVICE_NAME, "the presence_bt plugin")

@@ -8,7 +8,7 @@ import logging
 
 from dbus_fast import Message, Variant
 
-from seccam_core.errors import ApiError, NotFound
+from seccam_core import ApiError, NotFound
 from seccam_presence_bt.agent import accepting_pairings
 from seccam_presence_bt.bluez import (
     ADAPTER_IFACE,

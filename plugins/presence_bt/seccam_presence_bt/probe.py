@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from seccam_core.errors import ApiError
+from seccam_core import ApiError
 from seccam_presence_bt.bluez import DEVICE_IFACE, BluezCallError, BluezClient, Device
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seccam_core.contributions import SettingsSection
+from seccam_core import SettingsSection
 from seccam_presence_bt.addresses import ADDRESS_SCHEMA
 
 SECTION = "Presence"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from seccam_core.contributions import PresenceSource
+from seccam_core import PresenceSource
 from seccam_presence_bt.addresses import normalize
 
 SOURCE_NAME = "bluetooth"

@@ -11,6 +11,7 @@ import dbus
 import pytest
 from conftest import PHONE, TABLET
 from seccam_presence_bt.agent import AGENT_PATH
+from seccam_presence_bt.monitor import MONITOR
 
 from seccam_core.testing import wait_until
 
@@ -24,7 +25,7 @@ def discoverable_in_background(client, path="/bt/discoverable", **body):
 
 def ask_agent(bluez, server, method, *args):
     """Call the plugin's pairing agent as bluetoothd does."""
-    name = server.seccam.services["presence_bt"].client.unique_name
+    name = server.seccam.require(MONITOR).client.unique_name
     agent = dbus.Interface(bluez.bus.get_object(name, AGENT_PATH), "org.bluez.Agent1")
     return getattr(agent, method)(*args)
 

@@ -9,43 +9,40 @@ triggers instead.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from gpiozero import DigitalInputDevice
-
-from seccam_core import hookimpl
-from seccam_core.digital_input import LevelSensor
-from seccam_core.sensors import Emit, SensorConfig, SensorType, WiringPin
+from seccam_core import (
+    Emit,
+    LevelSensor,
+    SensorType,
+    WiringPin,
+    bounce_time_property,
+    digital_input_factory,
+    hookimpl,
+)
 
 CALIBRATION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "bounce_time": {
-            "type": "number", "minimum": 0, "maximum": 1, "default": 0.05,
-            "title": "Debounce", "x-unit": "s",
-            "description": "Edges within this many seconds of a reported one are ignored "
-                           "(a magnet at the edge of the sensor's range chatters).",
-        },
+        "bounce_time": bounce_time_property(
+            0.05, description="Edges within this many seconds of a reported one are ignored "
+                              "(a magnet at the edge of the sensor's range chatters)."),
     },
     "additionalProperties": False,
 }
 
 
-def build(config: SensorConfig, emit: Emit) -> LevelSensor:
-    """A debounced input with the pull-up: LOW (magnet present) triggers."""
-    device = DigitalInputDevice(config.gpio, pull_up=True, pin_factory=config.pin_factory)
-    try:
-        return LevelSensor(device, emit, bounce_time=config.calibration["bounce_time"],
-                           trigger_when_active=True)
-    except Exception:
-        device.close()
-        raise
+def magnet_switch(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> LevelSensor:
+    """With the pull-up, LOW (magnet present: *active*) triggers."""
+    return LevelSensor(device, emit, bounce_time=calibration["bounce_time"],
+                       trigger_when_active=True)
 
 
 HALL_DIGITAL = SensorType(
     name="hall_digital",
     label="Hall sensor (digital)",
-    factory=build,
+    factory=digital_input_factory(magnet_switch, pull_up=True),
     default_gpio=13,
     module="A3144 / KY-003",
     description="Magnetic field switch: triggers when a magnet comes near (active-low).",

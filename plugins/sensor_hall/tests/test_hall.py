@@ -9,8 +9,8 @@ import jsonschema
 import seccam_sensor_hall
 from seccam_sensor_hall import HALL_DIGITAL
 
-from seccam_core.sensor_testing import EdgeRecorder
-from seccam_core.sensors import SensorConfig
+from seccam_core import SensorConfig
+from seccam_core.testing import EdgeRecorder
 
 PIN = 13
 

@@ -11,11 +11,17 @@ from typing import Any
 
 from quart import Blueprint
 
-from seccam_core import hookimpl
-from seccam_core.api.validation import message_answer, responds
-from seccam_core.errors import BadRequest
-from seccam_core.runtime import Seccam
-from seccam_core.sensors import Emit, LiveSensor, SensorConfig, SensorType
+from seccam_core import (
+    BadRequest,
+    Emit,
+    LiveSensor,
+    Seccam,
+    SensorConfig,
+    SensorType,
+    hookimpl,
+    message_answer,
+    responds,
+)
 
 
 class MockSensor(LiveSensor):
@@ -61,8 +67,8 @@ MOCK = SensorType(
 
 def active_mock(seccam: Seccam) -> MockSensor:
     """The running mock sensor, or a 400 when the active sensor is something else."""
-    controller = seccam.services.get("sensors")
-    live = getattr(controller, "live_sensor", None)
+    sensors = seccam.sensors
+    live = sensors.live_sensor if sensors is not None else None
     if not isinstance(live, MockSensor):
         raise BadRequest("Mock sensor is not active")
     return live

@@ -6,7 +6,7 @@ import pytest
 import seccam_sensor_mock
 from seccam_sensor_mock import MOCK
 
-from seccam_core.sensor_testing import StandInRecorder
+from seccam_core.testing import StandInRecorder
 
 
 @pytest.fixture

@@ -11,14 +11,19 @@ inside that gap continues the same trigger.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
-from gpiozero import DigitalInputDevice
-
-from seccam_core import hookimpl
-from seccam_core.countdown import Countdown
-from seccam_core.digital_input import DigitalInputSensor
-from seccam_core.sensors import Emit, SensorConfig, SensorType, WiringPin
+from seccam_core import (
+    Countdown,
+    DigitalInputSensor,
+    Emit,
+    SensorType,
+    WiringPin,
+    bounce_time_property,
+    digital_input_factory,
+    hookimpl,
+)
 
 CALIBRATION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -34,11 +39,7 @@ CALIBRATION_SCHEMA: dict[str, Any] = {
             "description": "The output must stay LOW this long before a release is "
                            "reported; motion inside the gap continues the trigger.",
         },
-        "bounce_time": {
-            "type": "number", "minimum": 0, "maximum": 1, "default": 0,
-            "title": "Debounce", "x-unit": "s",
-            "description": "Edges within this many seconds of a reported one are ignored.",
-        },
+        "bounce_time": bounce_time_property(0),
     },
     "additionalProperties": False,
 }
@@ -96,24 +97,17 @@ class PirSensor(DigitalInputSensor):
         super().close()
 
 
-def build(config: SensorConfig, emit: Emit) -> PirSensor:
-    """An input without pull (the module drives its output), active HIGH."""
-    device = DigitalInputDevice(config.gpio, pull_up=None, active_state=True,
-                                pin_factory=config.pin_factory)
-    calibration = config.calibration
-    try:
-        return PirSensor(device, emit, warmup_seconds=calibration["warmup_seconds"],
-                         retrigger_seconds=calibration["retrigger_seconds"],
-                         bounce_time=calibration["bounce_time"])
-    except Exception:
-        device.close()
-        raise
+def motion_sensor(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> PirSensor:
+    """The module drives its output (no pull), active HIGH."""
+    return PirSensor(device, emit, warmup_seconds=calibration["warmup_seconds"],
+                     retrigger_seconds=calibration["retrigger_seconds"],
+                     bounce_time=calibration["bounce_time"])
 
 
 PIR = SensorType(
     name="pir",
     label="PIR motion sensor",
-    factory=build,
+    factory=digital_input_factory(motion_sensor, pull_up=None, active_state=True),
     default_gpio=17,
     module="HC-SR501",
     description="Passive infrared motion detector: triggers on movement of warm bodies.",

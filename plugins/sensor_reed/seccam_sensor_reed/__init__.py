@@ -7,43 +7,40 @@ HIGH: that is the trigger. Closing the door again is the release.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from gpiozero import DigitalInputDevice
-
-from seccam_core import hookimpl
-from seccam_core.digital_input import LevelSensor
-from seccam_core.sensors import Emit, SensorConfig, SensorType, WiringPin
+from seccam_core import (
+    Emit,
+    LevelSensor,
+    SensorType,
+    WiringPin,
+    bounce_time_property,
+    digital_input_factory,
+    hookimpl,
+)
 
 CALIBRATION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "bounce_time": {
-            "type": "number", "minimum": 0, "maximum": 1, "default": 0.05,
-            "title": "Debounce", "x-unit": "s",
-            "description": "Edges within this many seconds of a reported one are contact "
-                           "bounce; the level the contact settles on is still reported.",
-        },
+        "bounce_time": bounce_time_property(
+            0.05, description="Edges within this many seconds of a reported one are contact "
+                              "bounce; the level the contact settles on is still reported."),
     },
     "additionalProperties": False,
 }
 
 
-def build(config: SensorConfig, emit: Emit) -> LevelSensor:
-    """A debounced input with the internal pull-up: HIGH (door open) triggers."""
-    device = DigitalInputDevice(config.gpio, pull_up=True, pin_factory=config.pin_factory)
-    try:
-        return LevelSensor(device, emit, bounce_time=config.calibration["bounce_time"],
-                           trigger_when_active=False)
-    except Exception:
-        device.close()
-        raise
+def door_contact(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> LevelSensor:
+    """With the internal pull-up, HIGH (door open: *inactive*) triggers."""
+    return LevelSensor(device, emit, bounce_time=calibration["bounce_time"],
+                       trigger_when_active=False)
 
 
 REED_SWITCH = SensorType(
     name="reed_switch",
     label="Reed switch",
-    factory=build,
+    factory=digital_input_factory(door_contact, pull_up=True),
     default_gpio=22,
     module="KY-025 / MC-38",
     description="Magnetic door or window contact: triggers when the magnet moves away.",

@@ -9,8 +9,8 @@ import pytest
 import seccam_sensor_reed
 from seccam_sensor_reed import REED_SWITCH
 
-from seccam_core.sensor_testing import EdgeRecorder, StandInRecorder
-from seccam_core.sensors import SensorConfig
+from seccam_core import SensorConfig
+from seccam_core.testing import EdgeRecorder, StandInRecorder
 
 PIN = 22
 

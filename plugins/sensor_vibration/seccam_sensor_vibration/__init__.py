@@ -12,14 +12,19 @@ from __future__ import annotations
 import collections
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
-from gpiozero import DigitalInputDevice
-
-from seccam_core import hookimpl
-from seccam_core.countdown import Countdown
-from seccam_core.digital_input import DigitalInputSensor
-from seccam_core.sensors import Emit, SensorConfig, SensorType, WiringPin
+from seccam_core import (
+    Countdown,
+    DigitalInputSensor,
+    Emit,
+    SensorType,
+    WiringPin,
+    bounce_time_property,
+    digital_input_factory,
+    hookimpl,
+)
 
 CALIBRATION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -35,11 +40,8 @@ CALIBRATION_SCHEMA: dict[str, Any] = {
             "description": "Seconds in which the pulses must arrive; also the quiet time "
                            "after the last pulse before the sensor releases.",
         },
-        "bounce_time": {
-            "type": "number", "minimum": 0, "maximum": 1, "default": 0.05,
-            "title": "Debounce", "x-unit": "s",
-            "description": "Chatter within this many seconds counts as one pulse.",
-        },
+        "bounce_time": bounce_time_property(
+            0.05, description="Chatter within this many seconds counts as one pulse."),
     },
     "additionalProperties": False,
 }
@@ -89,23 +91,17 @@ class VibrationSensor(DigitalInputSensor):
         super().close()
 
 
-def build(config: SensorConfig, emit: Emit) -> VibrationSensor:
-    """A debounced input with the pull-up, counting HIGH pulses."""
-    device = DigitalInputDevice(config.gpio, pull_up=True, pin_factory=config.pin_factory)
-    calibration = config.calibration
-    try:
-        return VibrationSensor(device, emit, pulse_count=calibration["pulse_count"],
-                               pulse_window=calibration["pulse_window"],
-                               bounce_time=calibration["bounce_time"])
-    except Exception:
-        device.close()
-        raise
+def pulse_counter(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> VibrationSensor:
+    """With the pull-up, counting HIGH pulses."""
+    return VibrationSensor(device, emit, pulse_count=calibration["pulse_count"],
+                           pulse_window=calibration["pulse_window"],
+                           bounce_time=calibration["bounce_time"])
 
 
 VIBRATION = SensorType(
     name="vibration",
     label="Vibration sensor",
-    factory=build,
+    factory=digital_input_factory(pulse_counter, pull_up=True),
     default_gpio=5,
     module="SW-420 / KY-002",
     description="Spring or ball vibration switch: triggers on knocks and shaking.",

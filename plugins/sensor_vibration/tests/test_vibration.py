@@ -10,8 +10,8 @@ import pytest
 import seccam_sensor_vibration
 from seccam_sensor_vibration import VIBRATION
 
-from seccam_core.sensor_testing import EdgeRecorder
-from seccam_core.sensors import SensorConfig, calibration_defaults
+from seccam_core import SensorConfig, calibration_defaults
+from seccam_core.testing import EdgeRecorder
 
 PIN = 5
 

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from quart import Blueprint
 
-from seccam_core import hookimpl
-from seccam_core.contributions import AlertMetric, SettingsSection, StoragePolicy
-from seccam_core.events import Event
-from seccam_core.runtime import Seccam
+from seccam_core import AlertMetric, Event, Seccam, SettingsSection, StoragePolicy, hookimpl
 from seccam_storage_sd import api
 from seccam_storage_sd.health import sd_health_metric, storage_metric
 from seccam_storage_sd.inventory import InventoryCache
 from seccam_storage_sd.policy import POLICY_NAME, OldestRecordingsFirst
 from seccam_storage_sd.section import STORAGE_SECTION
-from seccam_storage_sd.service import SERVICE, StorageService, storage_of
+from seccam_storage_sd.service import STORAGE, StorageService, storage_of
 
 
 @hookimpl
@@ -59,7 +56,7 @@ def seccam_startup(seccam: Seccam) -> None:
             inventory.invalidate()
 
     seccam.bus.add_listener(forget_inventory)
-    seccam.services[SERVICE] = StorageService(policy, inventory)
+    seccam.provide(STORAGE, StorageService(policy, inventory))
     policy.start(seccam)
 
 
@@ -69,4 +66,4 @@ async def seccam_shutdown(seccam: Seccam) -> None:
     service = storage_of(seccam)
     if service is not None:
         await service.policy.stop()
-        seccam.services.pop(SERVICE, None)
+        seccam.withdraw(STORAGE)

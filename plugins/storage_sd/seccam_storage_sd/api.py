@@ -7,12 +7,17 @@ from typing import Any
 
 from quart import Blueprint
 
-from seccam_core.api.context import current_seccam
-from seccam_core.api.validation import described_body, read_json_object, responds
-from seccam_core.errors import BadRequest, Unavailable
-from seccam_core.media.layout import media_layout
-from seccam_core.runtime import Seccam
-from seccam_core.system.metrics import disk_usage
+from seccam_core import (
+    BadRequest,
+    Seccam,
+    Unavailable,
+    current_seccam,
+    described_body,
+    disk_usage,
+    media_layout,
+    read_json_object,
+    responds,
+)
 from seccam_storage_sd.inventory import KINDS
 from seccam_storage_sd.section import MAX_PERCENT, MIN_PERCENT, SECTION, STORAGE_SECTION
 from seccam_storage_sd.service import StorageService, storage_of

@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seccam_core.media.layout import sidecars
-from seccam_core.system.metrics import DiskUsage, disk_usage
+from seccam_core import DiskUsage, disk_usage, sidecars
 from seccam_storage_sd.recordings import Recording, recording_stem, scan_recordings
 
 BLOCK = 512

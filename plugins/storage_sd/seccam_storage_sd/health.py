@@ -13,12 +13,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from seccam_core.contributions import AlertLevel, AlertMetric, MetricReading
-from seccam_core.media.layout import media_layout
-from seccam_core.runtime import Seccam
-from seccam_core.system.alert_metrics import graded
-from seccam_core.system.metrics import disk_usage
-from seccam_core.system.sources import SystemSources, read_text
+from seccam_core import (
+    AlertLevel,
+    AlertMetric,
+    MetricReading,
+    Seccam,
+    SystemSources,
+    disk_usage,
+    graded,
+    media_layout,
+    read_text,
+)
 
 STORAGE_WARN = 85.0
 STORAGE_CRITICAL = 95.0

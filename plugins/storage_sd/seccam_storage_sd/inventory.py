@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from seccam_core.files import name_allowed
-from seccam_core.media.layout import (
+from seccam_core import (
     SIDECAR_SUFFIXES,
     SNAPSHOT_PATTERN,
     TIMELAPSE_PATTERN,
     MediaLayout,
+    name_allowed,
 )
 from seccam_storage_sd.recordings import PART_SUFFIX, recording_time
 

@@ -10,13 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from pathlib import Path
 from typing import Any
 
-from seccam_core.contributions import CleanupReport, StoragePolicy
-from seccam_core.events import Event
-from seccam_core.media.layout import media_layout
-from seccam_core.runtime import Seccam
+from seccam_core import CleanupReport, Event, Seccam, StoragePolicy, media_layout
 from seccam_storage_sd.cleanup import CleanupOutcome, clean_oldest_first
 from seccam_storage_sd.recordings import recording_stem
 from seccam_storage_sd.section import SECTION
@@ -31,11 +27,11 @@ MAX_LISTED_DELETIONS = 100
 
 def protected_stems(seccam: Seccam) -> set[str]:
     """The recording the recorder is writing now, if there is a recorder that says so."""
-    recorder = seccam.services.get("recorder")
-    current = getattr(recorder, "current_path", None)
-    if not current:
+    recorder = seccam.recorder
+    current = recorder.current_path if recorder is not None else None
+    if current is None:
         return set()
-    return {recording_stem(Path(str(current)).name)}
+    return {recording_stem(current.name)}
 
 
 def cleanup_response(enabled: bool, outcome: CleanupOutcome | None) -> dict[str, Any]:
@@ -61,12 +57,12 @@ def forget_in_archive(seccam: Seccam, deleted: list[str]) -> None:
 
     The events carry at most ``MAX_LISTED_DELETIONS`` paths; the index must lose none.
     """
-    forget = getattr(seccam.services.get("archive"), "forget", None)
-    if not callable(forget):
+    archive = seccam.archive
+    if archive is None:
         return
     for path in deleted:
         try:
-            forget(path)
+            archive.forget(path)
         except Exception:
             log.exception("the archive index could not forget %s", path)
             return

@@ -15,8 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from seccam_core.files import name_allowed
-from seccam_core.media.layout import NAME_TIME, RECORDING_PATTERN
+from seccam_core import NAME_TIME, RECORDING_PATTERN, name_allowed
 
 PART_SUFFIX = ".part.mp4"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seccam_core.contributions import SettingsSection
+from seccam_core import SettingsSection
 
 SECTION = "StorageLimit"
 MIN_PERCENT = 10

@@ -1,14 +1,12 @@
-"""The per-app storage objects, offered as ``seccam.services["storage"]``."""
+"""The per-app storage objects, provided as the ``STORAGE`` service."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from seccam_core.runtime import Seccam
+from seccam_core import Seccam, ServiceKey
 from seccam_storage_sd.inventory import InventoryCache
 from seccam_storage_sd.policy import OldestRecordingsFirst
-
-SERVICE = "storage"
 
 
 @dataclass
@@ -21,5 +19,7 @@ class StorageService:
 
 def storage_of(seccam: Seccam) -> StorageService | None:
     """The app's :class:`StorageService`, ``None`` before startup or when it failed."""
-    service = seccam.services.get(SERVICE)
-    return service if isinstance(service, StorageService) else None
+    return seccam.get(STORAGE)
+
+
+STORAGE: ServiceKey[StorageService] = ServiceKey("storage", "the storage_sd plugin")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from seccam_core.media.layout import MediaLayout, sidecars, unique_name
+from seccam_core import MediaLayout, sidecars, unique_name
 
 MIB = 1024 * 1024
 T0 = datetime(2026, 3, 1, 8, 0, 0)

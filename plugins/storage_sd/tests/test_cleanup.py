@@ -11,7 +11,7 @@ import seccam_storage_sd
 from conftest import enable_auto_delete
 from small_disk import MIB, write_file
 
-from seccam_core.media.layout import sidecars
+from seccam_core import ARCHIVE, RECORDER, sidecars
 
 
 def _exists(paths) -> list[bool]:
@@ -84,8 +84,8 @@ def test_recording_in_progress_survives(seccam_live_server, small_disk):
     oldest = small_disk.recording(minutes=0)          # the recorder writes this one now
     part = write_file(small_disk.root / "output_20260301_080100.part.mp4", 2 * MIB)
     finished = [small_disk.recording(minutes=i) for i in range(2, 5)]
-    server.call(lambda: server.seccam.services.__setitem__(
-        "recorder", SimpleNamespace(current_path=str(oldest))))
+    server.call(lambda: server.seccam.provide(
+        RECORDER, SimpleNamespace(current_path=oldest), replace=True))
 
     body = server.client().post("/storage/cleanup").json()
 
@@ -134,8 +134,8 @@ def test_symlinks_and_foreign_names_are_never_followed(seccam_live_server, small
     sidecars(ours[0])[0].unlink()
     sidecars(ours[0])[0].symlink_to(outside_sidecar)
     server = seccam_live_server(seccam_storage_sd)
-    server.call(lambda: server.seccam.services.__setitem__(
-        "recorder", SimpleNamespace(current_path="../x")))
+    server.call(lambda: server.seccam.provide(
+        RECORDER, SimpleNamespace(current_path=Path("../x")), replace=True))
     events = server.events()
     enable_auto_delete(server, 10)
     # A finished recording reported with a hostile path only wakes the check.
@@ -187,8 +187,8 @@ def test_a_big_cleanup_is_announced_in_bounded_events(seccam_live_server, small_
     ``forget(path)`` method records what it is told."""
     forgotten: list[str] = []
     server = seccam_live_server(seccam_storage_sd)
-    server.call(lambda: server.seccam.services.__setitem__(
-        "archive", SimpleNamespace(forget=forgotten.append)))
+    server.call(lambda: server.seccam.provide(
+        ARCHIVE, SimpleNamespace(forget=forgotten.append), replace=True))
     enable_auto_delete(server, 10)
     events = server.events()
     videos = [small_disk.recording(minutes=i, size=40_000, with_sidecars=False)

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from seccam_storage_sd.recordings import recording_time, scan_recordings
 
-from seccam_core.media.layout import time_from_name, unique_name
+from seccam_core import time_from_name, unique_name
 
 
 @pytest.mark.parametrize("name", [

@@ -31,13 +31,14 @@ from seccam_core.events import Event
 from seccam_core.gpio import choose_pin_factory, current_pin_factory, pin_in_use
 from seccam_core.incidents import new_incident_id
 from seccam_core.runtime import Seccam
-from seccam_core.sensor_config import (
+from seccam_core.sensing.config import (
     SECTION,
     calibration_problem,
     full_calibration,
     pin_for,
 )
-from seccam_core.sensors import Edge, Emit, LiveSensor, SensorConfig, SensorType
+from seccam_core.sensing.types import Edge, Emit, LiveSensor, SensorConfig, SensorType
+from seccam_core.services import SENSORS, ServiceKey
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ REQUEST_EVENT = "recording_request"
 class SensorController:
     """Turns the active sensor's edges into ``sensor_state`` events and recording requests.
 
-    Offered to plugins as ``seccam.services["sensors"]``. Use it from the event loop.
+    Provided as the ``SENSORS`` service. Use it from the event loop.
     """
 
     def __init__(self, seccam: Seccam) -> None:
@@ -376,3 +377,7 @@ class SensorController:
 
 def _ignore_edge(edge: Edge, detail: str = "") -> None:
     """The emit of a throw-away probe: its edges go nowhere."""
+
+
+SENSOR_CONTROLLER: ServiceKey[SensorController] = ServiceKey(SENSORS.name, SENSORS.provider)
+"""The ``SENSORS`` slot seen with its concrete type, for the core's own endpoints."""

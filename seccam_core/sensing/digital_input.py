@@ -10,8 +10,8 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-from seccam_core.debounce import Debouncer
-from seccam_core.sensors import Emit, LiveSensor
+from seccam_core.sensing.debounce import Debouncer
+from seccam_core.sensing.types import Emit, LiveSensor
 
 
 class DigitalInputSensor(LiveSensor):

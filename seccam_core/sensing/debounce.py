@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from seccam_core.countdown import Countdown
+from seccam_core.sensing.countdown import Countdown
 
 
 class Debouncer:

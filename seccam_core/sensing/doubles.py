@@ -21,13 +21,15 @@ from seccam_core.runtime import Seccam
 
 class StandInRecorder:
     """Stands in for the media recorder (no camera, no ffmpeg): answers every sensor
-    ``recording_request`` with the ``recording_state`` a recorder would publish.
+    ``recording_request`` with the ``recording_state`` a recorder would publish. The
+    test kit leaves the builtin media plugin out wherever it is used.
 
     It "records" from ``active: true`` until ``active: false``; ``requests`` keeps every
     request it saw, in order. ``stop_by_hand()`` ends a recording as a manual stop would.
     """
 
     seccam_plugin_name = "stand_in_recorder"
+    seccam_stands_in_for = ("builtin.media",)
 
     def __init__(self) -> None:
         self.recording = False

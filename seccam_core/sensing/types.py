@@ -1,6 +1,6 @@
 """Sensor types: what a sensor plugin declares, and the live sensor it builds.
 
-The sensor controller (``sensor_controller.py``) is built on these declarations; it is
+The sensor controller (``sensing/controller.py``) is built on these declarations; it is
 the only reader of a live sensor's edges.
 """
 

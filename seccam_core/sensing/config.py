@@ -13,7 +13,7 @@ import jsonschema
 
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import BadRequest
-from seccam_core.sensors import SensorType, calibration_defaults
+from seccam_core.sensing.types import SensorType, calibration_defaults
 
 SECTION = "Sensor"
 MAX_GPIO = 27
