@@ -79,6 +79,7 @@ def known(name: str) -> ActionRunner:
 
 
 @blueprint.get("/actions")
+@responds(503, description="the actions are not running")
 @responds(200, schema={"type": "object", "properties": {"actions": {"type": "array",
                                                                      "items": ACTION}},
                        "required": ["actions"]})
@@ -88,6 +89,7 @@ async def list_actions() -> dict[str, Any]:
 
 
 @blueprint.get("/actions/<name>/deliveries")
+@responds(404, description="no action of that name (`available` lists them)")
 @responds(200, schema={"type": "object", "properties": {"deliveries": {"type": "array",
                                                                         "items": DELIVERY}},
                        "required": ["deliveries"]})
@@ -97,6 +99,7 @@ async def deliveries(name: str) -> dict[str, Any]:
 
 
 @blueprint.post("/actions/<name>/test")
+@responds(404, description="no action of that name (`available` lists them)")
 @responds(200, schema=TEST_RESULT)
 async def send_test(name: str) -> dict[str, Any]:
     """Send a test message through the action now (its retries apply; the gate does not)."""
@@ -104,6 +107,7 @@ async def send_test(name: str) -> dict[str, Any]:
 
 
 @blueprint.post("/actions/<name>/snooze")
+@responds(404, description="no action of that name (`available` lists them)")
 @json_body(SNOOZE_BODY)
 @responds(200, schema=SNOOZED)
 async def snooze(name: str, body: dict[str, Any]) -> dict[str, Any]:
