@@ -283,3 +283,19 @@ def test_a_disabled_action_gets_nothing(seccam_live_server, seccam_receiver):
     server.call(server.seccam.action_runner.drain)
     pager = {a["name"]: a for a in http.get("/actions").json()["actions"]}["pager"]
     assert pager["state"] == "disabled" and pager["sent"] == 0 and receiver.requests == []
+
+
+async def test_the_delivery_log_keeps_the_last_100_newest_first():
+    bus = EventBus()
+
+    async def note(event, ctx):
+        return True
+
+    runner = ActionRunner(bus, [ActionType("note", frozenset({"door"}), note, queue_size=200)],
+                          None)
+    runner.start()
+    events = [bus.publish("door", {}) for _ in range(150)]
+    await asyncio.wait_for(runner.drain(), 5)
+    await runner.stop()
+    listed = runner.states["note"].deliveries.listing()
+    assert [d["event_id"] for d in listed] == [e.id for e in reversed(events[-100:])]
