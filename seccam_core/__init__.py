@@ -86,6 +86,7 @@ _LAZY: dict[str, str] = {
     "SENSORS": "seccam_core.services",
     "SIDECAR_SUFFIXES": "seccam_core.media.layout",
     "SNAPSHOT_PATTERN": "seccam_core.media.layout",
+    "SNAPSHOTS": "seccam_core.services",
     "Seccam": "seccam_core.runtime",
     "SeccamError": "seccam_core.errors",
     "SensorConfig": "seccam_core.sensing.types",
@@ -94,6 +95,7 @@ _LAZY: dict[str, str] = {
     "ServiceKey": "seccam_core.services",
     "ServiceMissing": "seccam_core.services",
     "ServiceTaken": "seccam_core.services",
+    "Snapshots": "seccam_core.services",
     "SettingsSection": "seccam_core.contributions",
     "StoragePolicy": "seccam_core.contributions",
     "SystemSources": "seccam_core.system.sources",
@@ -217,6 +219,7 @@ if TYPE_CHECKING:
         CAMERA,
         RECORDER,
         SENSORS,
+        SNAPSHOTS,
         Archive,
         Camera,
         Recorder,
@@ -224,6 +227,7 @@ if TYPE_CHECKING:
         ServiceKey,
         ServiceMissing,
         ServiceTaken,
+        Snapshots,
     )
     from seccam_core.system.alert_metrics import graded
     from seccam_core.system.metrics import DiskUsage, disk_usage
@@ -239,6 +243,7 @@ __all__ = [
     "RECORDING_PATTERN",
     "SENSORS",
     "SIDECAR_SUFFIXES",
+    "SNAPSHOTS",
     "SNAPSHOT_PATTERN",
     "TIMELAPSE_PATTERN",
     "ActionContext",
@@ -285,6 +290,7 @@ __all__ = [
     "ServiceMissing",
     "ServiceTaken",
     "SettingsSection",
+    "Snapshots",
     "StoragePolicy",
     "SystemSources",
     "TransientError",

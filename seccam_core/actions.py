@@ -248,6 +248,7 @@ class ActionRunner:
                 "snoozed_until": snoozed,
                 "last_error": state.last_error,
                 **state.counters,
+                "details": dict(action.status()) if action.status is not None else None,
             })
         return answer
 

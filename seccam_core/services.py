@@ -102,6 +102,10 @@ class Recorder(Protocol):
     def status(self) -> dict[str, Any]:
         """What ``GET /recording_status`` answers."""
 
+    async def toggle(self) -> tuple[bool, Path | None]:
+        """Start a manual recording, or stop the one running (``POST /toggle_recording``):
+        whether one runs now, and the finished file when one was stopped."""
+
 
 @runtime_checkable
 class Archive(Protocol):
@@ -120,6 +124,14 @@ class Camera(Protocol):
 
 
 @runtime_checkable
+class Snapshots(Protocol):
+    """Still pictures from the live camera."""
+
+    async def snapshot(self) -> Path:
+        """Save one JPEG into the recordings folder (``POST /snapshot``); its path."""
+
+
+@runtime_checkable
 class Sensors(Protocol):
     """The sensor controller: the configured sensor and its state."""
 
@@ -134,4 +146,5 @@ class Sensors(Protocol):
 RECORDER: ServiceKey[Recorder] = ServiceKey("recorder", "the media plugin (builtin.media)")
 ARCHIVE: ServiceKey[Archive] = ServiceKey("archive", "the media plugin (builtin.media)")
 CAMERA: ServiceKey[Camera] = ServiceKey("camera", "the media plugin (builtin.media)")
+SNAPSHOTS: ServiceKey[Snapshots] = ServiceKey("snapshots", "the media plugin (builtin.media)")
 SENSORS: ServiceKey[Sensors] = ServiceKey("sensors", "the sensor plugin (builtin.sensors)")

@@ -27,6 +27,9 @@ ACTION = {
         "last_error": NULLABLE_STRING,
         "sent": COUNT, "failed": COUNT, "skipped": COUNT, "retries": COUNT,
         "dropped": {**COUNT, "description": "events dropped because its queue was full"},
+        "details": {"type": ["object", "null"],
+                    "description": "the action's own status (the MQTT plugin: connected, "
+                                   "last_error, messages_sent, overflow)"},
     },
     "required": ["name", "events", "state", "queued", "sent", "failed", "skipped",
                  "dropped", "retries"],
