@@ -248,9 +248,19 @@ class ActionRunner:
                 "snoozed_until": snoozed,
                 "last_error": state.last_error,
                 **state.counters,
-                "details": dict(action.status()) if action.status is not None else None,
+                "details": self._details(action),
             })
         return answer
+
+    def _details(self, action: ActionType) -> dict[str, Any] | None:
+        if action.status is None:
+            return None
+        try:
+            details = action.status(self._seccam)
+        except Exception:  # a broken status must not break GET /actions
+            log.exception("action %s: status() failed", action.name)
+            return None
+        return dict(details) if details is not None else None
 
     # --- stopping --------------------------------------------------------------------------
 

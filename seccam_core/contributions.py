@@ -75,9 +75,9 @@ class ActionType:
     ``enabled``, ``cooldown_seconds``, ``max_per_hour``, ``quiet_hours``, snooze, and
     ``urgent_bypasses_quiet_hours`` for events ``urgent(event)`` says are urgent. The
     first event of an incident decides for the whole incident; with ``updates=False``
-    only that first message is sent. ``status()``, if given, returns a small JSON object
-    of the action's own state (a connection, its counters), shown as ``details`` in
-    ``GET /actions``.
+    only that first message is sent. ``status(seccam)``, if given, returns a small JSON
+    object of the action's own state (a connection, its counters), shown as ``details``
+    in ``GET /actions``.
     """
 
     name: str
@@ -92,7 +92,7 @@ class ActionType:
     wants: Callable[[Event], bool] | None = None
     urgent: Callable[[Event], bool] | None = None
     queue_size: int = 100
-    status: Callable[[], Mapping[str, Any]] | None = None
+    status: Callable[[Seccam], Mapping[str, Any] | None] | None = None
 
 
 class PresenceSource(abc.ABC):
