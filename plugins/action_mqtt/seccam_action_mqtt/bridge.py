@@ -126,10 +126,11 @@ class Bridge:
     # --- the outgoing queue -----------------------------------------------------------------
 
     def _enqueue(self, entry: tuple[str, bytes | None, bool]) -> None:
-        if len(self.pending) >= self.queue_size:
-            topic, payload, _ = self.pending.popleft()
-            if payload is None:
-                self._queued_states.discard(topic)
+        # States need no bound: one entry per topic at most, its value read when sent.
+        if entry[1] is not None and len(self.pending) - len(self._queued_states) >= self.queue_size:
+            oldest = next(i for i, queued in enumerate(self.pending) if queued[1] is not None)
+            topic = self.pending[oldest][0]
+            del self.pending[oldest]
             self.counters["overflow"] += 1
             log.warning("mqtt: %d messages waiting for the broker; dropped the oldest (%s)",
                         self.queue_size, topic)
