@@ -74,7 +74,8 @@ def root_folder_untouched() -> Iterator[None]:
     assert set(os.listdir(b"/")) == before, "the fuzz run created folders in /"
 
 
-ACTION_DESTINATIONS = {"Webhook": ("endpoints",), "Notify": ("ntfy", "apprise_urls")}
+ACTION_DESTINATIONS = {"Webhook": ("endpoints",), "Notify": ("ntfy", "apprise_urls"),
+                       "Mqtt": ("host",)}
 
 
 def _keep_actions_on_loopback(spec: dict[str, Any]) -> None:
