@@ -21,7 +21,9 @@ Every hook, its arguments and its return value are described in
 :mod:`seccam_core.hookspecs`.
 """
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -35,85 +37,197 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0.0.0"
 
-# The names below are defined after ``hookimpl`` on purpose: the modules they come from
-# import ``hookimpl`` and ``PROJECT_NAME`` from this package.
-from seccam_core.action_settings import action_section  # noqa: E402
-from seccam_core.api.context import current_seccam  # noqa: E402
-from seccam_core.api.validation import (  # noqa: E402
-    NULLABLE_STRING,
-    described_body,
-    json_body,
-    message_answer,
-    query_args,
-    read_json_object,
-    responds,
-)
-from seccam_core.contributions import (  # noqa: E402
-    ActionContext,
-    ActionType,
-    AlertLevel,
-    AlertMetric,
-    CleanupReport,
-    MetricReading,
-    PresenceSource,
-    SettingsSection,
-    StoragePolicy,
-)
-from seccam_core.delivery import Backoff, TransientError  # noqa: E402
-from seccam_core.errors import (  # noqa: E402
-    ApiError,
-    BadRequest,
-    Conflict,
-    NotFound,
-    SeccamError,
-    Unavailable,
-)
-from seccam_core.events import Event  # noqa: E402
-from seccam_core.files import name_allowed  # noqa: E402
-from seccam_core.media.layout import (  # noqa: E402
-    NAME_TIME,
-    RECORDING_PATTERN,
-    SIDECAR_SUFFIXES,
-    SNAPSHOT_PATTERN,
-    TIMELAPSE_PATTERN,
-    MediaLayout,
-    media_layout,
-    sidecars,
-    time_from_name,
-    unique_name,
-)
-from seccam_core.runtime import Seccam  # noqa: E402
-from seccam_core.sensing.building_blocks import (  # noqa: E402
-    bounce_time_property,
-    digital_input_factory,
-)
-from seccam_core.sensing.countdown import Countdown  # noqa: E402
-from seccam_core.sensing.digital_input import DigitalInputSensor, LevelSensor  # noqa: E402
-from seccam_core.sensing.types import (  # noqa: E402
-    Edge,
-    Emit,
-    LiveSensor,
-    SensorConfig,
-    SensorType,
-    WiringPin,
-    calibration_defaults,
-)
-from seccam_core.services import (  # noqa: E402
-    ARCHIVE,
-    CAMERA,
-    RECORDER,
-    SENSORS,
-    Archive,
-    Camera,
-    Recorder,
-    Sensors,
-    ServiceKey,
-    ServiceMissing,
-    ServiceTaken,
-)
-from seccam_core.system.alert_metrics import graded  # noqa: E402
-from seccam_core.system.metrics import DiskUsage, disk_usage  # noqa: E402
-from seccam_core.system.sources import SystemSources, read_text  # noqa: E402
+# Every other public name is imported when first used (PEP 562), so ``import seccam_core``
+# stays cheap for the command line and a plugin pays only for what it uses. The modules
+# named here import ``hookimpl`` and ``PROJECT_NAME`` from this package.
+_LAZY: dict[str, str] = {
+    "ARCHIVE": "seccam_core.services",
+    "ActionContext": "seccam_core.contributions",
+    "ActionType": "seccam_core.contributions",
+    "AlertLevel": "seccam_core.contributions",
+    "AlertMetric": "seccam_core.contributions",
+    "ApiError": "seccam_core.errors",
+    "Archive": "seccam_core.services",
+    "Backoff": "seccam_core.delivery",
+    "BadRequest": "seccam_core.errors",
+    "Busy": "seccam_core.errors",
+    "CAMERA": "seccam_core.services",
+    "Camera": "seccam_core.services",
+    "CleanupReport": "seccam_core.contributions",
+    "Command": "seccam_core.commands",
+    "CommandFailed": "seccam_core.commands",
+    "CommandMissing": "seccam_core.commands",
+    "CommandResult": "seccam_core.commands",
+    "CommandTimeout": "seccam_core.commands",
+    "Conflict": "seccam_core.errors",
+    "Countdown": "seccam_core.sensing.countdown",
+    "DeviceError": "seccam_core.errors",
+    "DigitalInputSensor": "seccam_core.sensing.digital_input",
+    "DiskUsage": "seccam_core.system.metrics",
+    "Edge": "seccam_core.sensing.types",
+    "Emit": "seccam_core.sensing.types",
+    "EngineError": "seccam_core.errors",
+    "Event": "seccam_core.events",
+    "InvalidValue": "seccam_core.errors",
+    "LevelSensor": "seccam_core.sensing.digital_input",
+    "LiveSensor": "seccam_core.sensing.types",
+    "MediaLayout": "seccam_core.media.layout",
+    "MetricReading": "seccam_core.contributions",
+    "NAME_TIME": "seccam_core.media.layout",
+    "NULLABLE_STRING": "seccam_core.api.validation",
+    "NotAvailable": "seccam_core.errors",
+    "NotFound": "seccam_core.errors",
+    "NotKnown": "seccam_core.errors",
+    "PresenceSource": "seccam_core.contributions",
+    "RECORDER": "seccam_core.services",
+    "RECORDING_PATTERN": "seccam_core.media.layout",
+    "Recorder": "seccam_core.services",
+    "SENSORS": "seccam_core.services",
+    "SIDECAR_SUFFIXES": "seccam_core.media.layout",
+    "SNAPSHOT_PATTERN": "seccam_core.media.layout",
+    "Seccam": "seccam_core.runtime",
+    "SeccamError": "seccam_core.errors",
+    "SensorConfig": "seccam_core.sensing.types",
+    "SensorType": "seccam_core.sensing.types",
+    "Sensors": "seccam_core.services",
+    "ServiceKey": "seccam_core.services",
+    "ServiceMissing": "seccam_core.services",
+    "ServiceTaken": "seccam_core.services",
+    "SettingsSection": "seccam_core.contributions",
+    "StoragePolicy": "seccam_core.contributions",
+    "SystemSources": "seccam_core.system.sources",
+    "TIMELAPSE_PATTERN": "seccam_core.media.layout",
+    "TransientError": "seccam_core.delivery",
+    "Unavailable": "seccam_core.errors",
+    "WiringPin": "seccam_core.sensing.types",
+    "action_section": "seccam_core.action_settings",
+    "bounce_time_property": "seccam_core.sensing.building_blocks",
+    "calibration_defaults": "seccam_core.sensing.types",
+    "current_seccam": "seccam_core.api.context",
+    "described_body": "seccam_core.api.validation",
+    "digital_input_factory": "seccam_core.sensing.building_blocks",
+    "disk_usage": "seccam_core.system.metrics",
+    "graded": "seccam_core.system.alert_metrics",
+    "json_body": "seccam_core.api.validation",
+    "media_layout": "seccam_core.media.layout",
+    "message_answer": "seccam_core.api.validation",
+    "name_allowed": "seccam_core.files",
+    "query_args": "seccam_core.api.validation",
+    "read_json_object": "seccam_core.api.validation",
+    "read_text": "seccam_core.system.sources",
+    "responds": "seccam_core.api.validation",
+    "run_command": "seccam_core.commands",
+    "sidecars": "seccam_core.media.layout",
+    "time_from_name": "seccam_core.media.layout",
+    "unique_name": "seccam_core.media.layout",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:
+    from seccam_core.action_settings import action_section
+    from seccam_core.api.context import current_seccam
+    from seccam_core.api.validation import (
+        NULLABLE_STRING,
+        described_body,
+        json_body,
+        message_answer,
+        query_args,
+        read_json_object,
+        responds,
+    )
+    from seccam_core.commands import (
+        Command,
+        CommandFailed,
+        CommandMissing,
+        CommandResult,
+        CommandTimeout,
+        run_command,
+    )
+    from seccam_core.contributions import (
+        ActionContext,
+        ActionType,
+        AlertLevel,
+        AlertMetric,
+        CleanupReport,
+        MetricReading,
+        PresenceSource,
+        SettingsSection,
+        StoragePolicy,
+    )
+    from seccam_core.delivery import Backoff, TransientError
+    from seccam_core.errors import (
+        ApiError,
+        BadRequest,
+        Busy,
+        Conflict,
+        DeviceError,
+        EngineError,
+        InvalidValue,
+        NotAvailable,
+        NotFound,
+        NotKnown,
+        SeccamError,
+        Unavailable,
+    )
+    from seccam_core.events import Event
+    from seccam_core.files import name_allowed
+    from seccam_core.media.layout import (
+        NAME_TIME,
+        RECORDING_PATTERN,
+        SIDECAR_SUFFIXES,
+        SNAPSHOT_PATTERN,
+        TIMELAPSE_PATTERN,
+        MediaLayout,
+        media_layout,
+        sidecars,
+        time_from_name,
+        unique_name,
+    )
+    from seccam_core.runtime import Seccam
+    from seccam_core.sensing.building_blocks import (
+        bounce_time_property,
+        digital_input_factory,
+    )
+    from seccam_core.sensing.countdown import Countdown
+    from seccam_core.sensing.digital_input import DigitalInputSensor, LevelSensor
+    from seccam_core.sensing.types import (
+        Edge,
+        Emit,
+        LiveSensor,
+        SensorConfig,
+        SensorType,
+        WiringPin,
+        calibration_defaults,
+    )
+    from seccam_core.services import (
+        ARCHIVE,
+        CAMERA,
+        RECORDER,
+        SENSORS,
+        Archive,
+        Camera,
+        Recorder,
+        Sensors,
+        ServiceKey,
+        ServiceMissing,
+        ServiceTaken,
+    )
+    from seccam_core.system.alert_metrics import graded
+    from seccam_core.system.metrics import DiskUsage, disk_usage
+    from seccam_core.system.sources import SystemSources, read_text
 
 __all__ = [
     "ARCHIVE",
@@ -135,20 +249,31 @@ __all__ = [
     "Archive",
     "Backoff",
     "BadRequest",
+    "Busy",
     "Camera",
     "CleanupReport",
+    "Command",
+    "CommandFailed",
+    "CommandMissing",
+    "CommandResult",
+    "CommandTimeout",
     "Conflict",
     "Countdown",
+    "DeviceError",
     "DigitalInputSensor",
     "DiskUsage",
     "Edge",
     "Emit",
+    "EngineError",
     "Event",
+    "InvalidValue",
     "LevelSensor",
     "LiveSensor",
     "MediaLayout",
     "MetricReading",
+    "NotAvailable",
     "NotFound",
+    "NotKnown",
     "PresenceSource",
     "Recorder",
     "Seccam",
@@ -183,6 +308,7 @@ __all__ = [
     "read_json_object",
     "read_text",
     "responds",
+    "run_command",
     "sidecars",
     "time_from_name",
     "unique_name",

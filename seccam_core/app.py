@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from seccam_core.api.context import request_token
 from seccam_core.auth import EXEMPT_PATHS
-from seccam_core.errors import ApiError, PluginError
+from seccam_core.errors import ApiError, EngineError, PluginError, engine_status
 from seccam_core.log_setup import log_access
 from seccam_core.runtime import Config, Seccam
 from seccam_core.sensing.controller import SensorController
@@ -46,11 +46,15 @@ def create_app(config: Config) -> Quart:
 
     @app.after_serving
     async def stop() -> None:
+        watch = app.extensions.pop("seccam_settings_watch", None)
+        if watch is not None:
+            watch.cancel()
         await _stop(seccam)
 
     app.before_request(_guard)
     app.after_request(_finish_response)
     app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(EngineError, _engine_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -92,7 +96,6 @@ async def build(app: Quart) -> Seccam:
 
 async def _start(app: Quart, seccam: Seccam) -> None:
     seccam.loop = asyncio.get_running_loop()
-    seccam.bus.bind_loop(seccam.loop)
     await build(app)
     seccam.auth.ensure_token()
     seccam.initial_password = seccam.auth.ensure_password()
@@ -105,6 +108,8 @@ async def _start(app: Quart, seccam: Seccam) -> None:
             flush=True,
         )
     await seccam.start_actions()
+    app.extensions["seccam_settings_watch"] = asyncio.create_task(
+        seccam.settings.watch(), name="settings-watch")
     await seccam.plugins.call_lifecycle("seccam_startup", seccam=seccam)
     for plugin in seccam.plugins.failed():
         seccam.drop_contributions(plugin)
@@ -245,6 +250,12 @@ async def _api_error(error: ApiError) -> Response:
     response.status_code = error.status
     for key, value in error.headers.items():
         response.headers[key] = value
+    return response
+
+
+async def _engine_error(error: EngineError) -> Response:
+    response = jsonify(error.body())
+    response.status_code = engine_status(error)
     return response
 
 

@@ -134,6 +134,21 @@ def cmd_api_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings_docs(args: argparse.Namespace) -> int:
+    from seccam_core.app import build, create_app
+    from seccam_core.settings_docs import defaults_json, sections_markdown
+
+    async def sections() -> Any:
+        with tempfile.TemporaryDirectory() as scratch:
+            app = create_app(Config(data_dir=Path(scratch), disabled_plugins=frozenset()))
+            seccam = await build(app)
+            return dict(seccam.settings.sections)
+
+    registered = asyncio.run(sections())
+    print(defaults_json(registered) if args.json else sections_markdown(registered), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seccam", description=__doc__)
     parser.add_argument("--version", action="version", version=f"seccam {__version__}")
@@ -161,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
         "api-docs", help="print the API description (docs/api.md) of the installed plugins")
     api_docs.add_argument("--json", action="store_true", help="the OpenAPI document instead")
     api_docs.set_defaults(func=cmd_api_docs)
+
+    settings_docs = commands.add_parser(
+        "settings-docs", help="describe every settings section of the installed plugins "
+                              "(settings/README.md)")
+    settings_docs.add_argument("--json", action="store_true",
+                               help="the default settings document instead (defaults.json)")
+    settings_docs.set_defaults(func=cmd_settings_docs)
     return parser
 
 

@@ -157,5 +157,5 @@ class StoragePolicy(abc.ABC):
     name: str = ""
 
     @abc.abstractmethod
-    async def enforce(self, seccam: Seccam, *, force: bool = False) -> CleanupReport:
+    async def enforce(self, seccam: Seccam) -> CleanupReport:
         """Delete what the policy allows until storage is within its limit."""

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import shutil
 from pathlib import Path
+
+from seccam_core.commands import Command, run_command
+from seccam_core.errors import SeccamError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 async def _git(project_dir: Path, *args: str) -> str | None:
-    git = shutil.which("git")
-    if git is None or not (project_dir / ".git").exists():
+    if not (project_dir / ".git").exists():
         return None
-    process = await asyncio.create_subprocess_exec(
-        git, "-C", str(project_dir), *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )
     try:
-        out, _ = await asyncio.wait_for(process.communicate(), 5)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
+        result = await run_command(Command(["git", "-C", str(project_dir), *args],
+                                           timeout=5, name=f"git {args[0]}"))
+    except SeccamError:
         return None
-    text = out.decode().strip()
-    return text if process.returncode == 0 and text else None
+    return result.stdout if result.ok and result.stdout else None
 
 
 async def deploy_info(project_dir: Path = PROJECT_DIR) -> dict[str, str | None]:

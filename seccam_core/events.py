@@ -102,13 +102,8 @@ class EventBus:
         self._subscribers: set[Subscription] = set()
         self._listeners: list[Listener] = []
         self._queue_size = queue_size
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- publishing -----------------------------------------------------------------
-
-    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Remember the loop that owns the bus, for publishing from other threads."""
-        self._loop = loop
 
     def publish(self, event_type: str, data: dict[str, Any] | None = None) -> Event:
         """Publish on the event loop's thread. Never blocks, never raises for a listener."""
@@ -127,12 +122,6 @@ class EventBus:
             except Exception:
                 log.exception("event listener %r failed on %s", listener, event_type)
         return event
-
-    def publish_threadsafe(self, event_type: str, data: dict[str, Any] | None = None) -> None:
-        """Publish from any thread (a GPIO callback, a worker): hops onto the bus's loop."""
-        if self._loop is None:
-            raise RuntimeError("the event bus is not bound to a running loop")
-        self._loop.call_soon_threadsafe(self.publish, event_type, data)
 
     # --- consuming -----------------------------------------------------------------
 

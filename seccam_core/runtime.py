@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from quart import Blueprint
-
 from seccam_core.actions import ActionRunner
 from seccam_core.auth import AuthService
 from seccam_core.contributions import (
@@ -83,8 +81,8 @@ class Seccam:
         self.config = config
         self.data_dir = config.data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.settings = SettingsStore(self.data_dir / "settings.json")
         self.bus = EventBus()
+        self.settings = SettingsStore(self.data_dir / "settings.json", self.bus.publish)
         self.auth = AuthService(self.settings)
         self.plugins: PluginHost = load_plugins(
             extra=config.plugins,
@@ -163,6 +161,8 @@ class Seccam:
         in any of them contributes nothing at all. Returns the blueprints of the plugins
         that are in, as ``(plugin, blueprint)`` pairs, for the app to register.
         """
+        from quart import Blueprint  # the app is being built: Quart is loaded anyway
+
         collect = self.plugins.collect
         raw = {
             "settings section": await collect("seccam_settings_sections"),

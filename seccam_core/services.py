@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast, runtime_checkable
 
-from seccam_core.errors import SeccamError
+from seccam_core.errors import NotAvailable, SeccamError
 
 if TYPE_CHECKING:
     from seccam_core.sensing.types import LiveSensor
@@ -37,7 +37,7 @@ class ServiceKey(Generic[T]):
     provider: str = ""
 
 
-class ServiceMissing(SeccamError, LookupError):
+class ServiceMissing(NotAvailable, LookupError):
     """A caller needs a service that nobody provides (its plugin is disabled or failed)."""
 
     def __init__(self, key: ServiceKey[Any]) -> None:

@@ -8,18 +8,28 @@ acknowledged, so either file alone holds every acknowledged change. A file that 
 be parsed at start is set aside as ``settings.json.corrupt-<time>`` and the backup (or
 the defaults) is used, with an error in the log. A write that fails (disk full) is a
 507 for the client and changes nothing, in memory or on disk.
+
+Every write goes through :meth:`SettingsStore.save` (the API, plugins) or
+:meth:`SettingsStore.update` (the command line, startup), which take an exclusive lock
+on ``settings.json.lock`` and first re-read the file if another process changed it, so
+``seccam password`` and a running server never overwrite each other. A running server
+also notices such a change within a second (:meth:`SettingsStore.watch`), takes it in
+and publishes ``settings_changed``, so a password set from the command line works at
+once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
+import fcntl
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +74,18 @@ def _merge_defaults(defaults: Mapping[str, Any], stored: Mapping[str, Any]) -> d
 class SettingsStore:
     """Sections of settings, each owned and validated by a plugin (or the core)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, publish: Callable[[str, dict[str, Any]], Any] | None = None
+    ) -> None:
         self.path = Path(path)
+        self.publish = publish
         self._lock = threading.RLock()
         self._sections: dict[str, SettingsSection] = {}
         self._validators: dict[str, jsonschema.Draft202012Validator] = {}
-        self._document: dict[str, Any] = self._load()
+        self._file_state: tuple[int, int, int] | None = None
+        with self._file_lock():
+            self._document: dict[str, Any] = self._load()
+            self._file_state = self._stat()
         self._public: dict[str, Any] | None = None
 
     # --- loading -------------------------------------------------------------------
@@ -137,18 +153,22 @@ class SettingsStore:
         with self._lock:
             self._sections[section.name] = section
             self._validators[section.name] = validator
-            stored = self._document.get(section.name, {})
-            merged = _merge_defaults(section.defaults, stored if isinstance(stored, dict) else {})
-            error = jsonschema.exceptions.best_match(validator.iter_errors(merged))
-            if error is not None:
-                log.error(
-                    "stored settings section %s is invalid (%s); using its defaults until "
-                    "it is saved again (the file keeps the stored values)",
-                    section.name, describe_validation_error(section.name, error),
-                )
-                merged = copy.deepcopy(dict(section.defaults))
-            self._document[section.name] = merged
+            self._document[section.name] = self._adopt(section, self._document.get(section.name))
             self._public = None
+
+    def _adopt(self, section: SettingsSection, stored: Any) -> dict[str, Any]:
+        """The stored section merged over its defaults; the defaults if it is invalid."""
+        merged = _merge_defaults(section.defaults, stored if isinstance(stored, dict) else {})
+        error = jsonschema.exceptions.best_match(
+            self._validators[section.name].iter_errors(merged))
+        if error is None:
+            return merged
+        log.error(
+            "stored settings section %s is invalid (%s); using its defaults until "
+            "it is saved again (the file keeps the stored values)",
+            section.name, describe_validation_error(section.name, error),
+        )
+        return copy.deepcopy(dict(section.defaults))
 
     @property
     def sections(self) -> Mapping[str, SettingsSection]:
@@ -246,6 +266,27 @@ class SettingsStore:
 
     # --- writing -------------------------------------------------------------------
 
+    async def save(
+        self, section: str, changes: Mapping[str, Any], *, trusted: bool = False
+    ) -> list[str]:
+        """Validate and write changes to one section, then publish ``settings_changed``.
+
+        The write runs in a worker thread. ``trusted`` lets the section's owner set its
+        secret and internal fields. Returns ``[section]`` if anything changed, else
+        ``[]``; raises :class:`SettingsError` (400, naming the field) or
+        :class:`SettingsWriteError` (507), and then nothing changed.
+        """
+        return await self.save_sections({section: changes}, trusted=trusted)
+
+    async def save_sections(
+        self, changes: Mapping[str, Any], *, trusted: bool = False
+    ) -> list[str]:
+        """:meth:`save` for several sections at once (``POST /settings``), all or none."""
+        changed = await asyncio.to_thread(self.update, changes, trusted=trusted)
+        if changed and self.publish is not None:
+            self.publish("settings_changed", {"sections": changed})
+        return changed
+
     def update(
         self, changes: Mapping[str, Any], *, trusted: bool = False
     ) -> list[str]:
@@ -257,7 +298,8 @@ class SettingsStore:
         """
         if not isinstance(changes, Mapping):
             raise SettingsError("the settings body must be a JSON object of sections")
-        with self._lock:
+        with self._lock, self._file_lock():
+            self._take_in_file_changes()
             updated: dict[str, dict[str, Any]] = {}
             for name, patch in changes.items():
                 section = self._sections.get(name)
@@ -291,8 +333,71 @@ class SettingsStore:
             document.update(updated)
             self._write_file(document)
             self._document = document
+            self._file_state = self._stat()
             self._public = None
             return changed
+
+    # --- other writers: the command line, a hand edit ------------------------------------
+
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """An exclusive lock between every process writing this settings file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def _take_in_file_changes(self) -> list[str]:
+        """Re-read the file if another process wrote it since we did (lock held)."""
+        state = self._stat()
+        if state == self._file_state or state is None:
+            return []
+        try:
+            stored = self._parse(self.path)
+        except (OSError, ValueError) as exc:
+            log.error("settings.json changed on disk but cannot be read (%s): ignored", exc)
+            self._file_state = state
+            return []
+        document = dict(stored)
+        for name, section in self._sections.items():
+            document[name] = self._adopt(section, stored.get(name))
+        changed = sorted(name for name in set(document) | set(self._document)
+                         if document.get(name) != self._document.get(name))
+        self._document, self._file_state, self._public = document, state, None
+        if changed:
+            log.info("settings.json was changed by another process: %s", ", ".join(changed))
+        return changed
+
+    def reload_if_changed(self) -> list[str]:
+        """Take in what another process wrote; returns the sections that changed."""
+        with self._lock:
+            if self._stat() == self._file_state:
+                return []  # the common case: one stat, no lock file
+            with self._file_lock():
+                return self._take_in_file_changes()
+
+    async def watch(self, interval: float = 1.0) -> None:
+        """Until cancelled: take in changes other processes make, and announce them."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                changed = await asyncio.to_thread(self.reload_if_changed)
+            except OSError:
+                log.exception("settings.json could not be checked for changes")
+                continue
+            if changed and self.publish is not None:
+                self.publish("settings_changed", {"sections": changed})
 
     def _write_file(self, document: Mapping[str, Any]) -> None:
         data = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()

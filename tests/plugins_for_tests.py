@@ -83,7 +83,7 @@ class EveryHookPlugin:
         class KeepAll(StoragePolicy):
             name = "test_keep_all"
 
-            async def enforce(self, seccam, *, force=False):
+            async def enforce(self, seccam):
                 return CleanupReport()
 
         return [KeepAll()]

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from seccam_core.testing import free_port
+from seccam_core.testing import free_port, wait_until
 
 SECCAM = [sys.executable, "-m", "seccam_core.cli"]
 
@@ -102,3 +102,61 @@ def test_port_in_use_is_a_clear_error(seccam_data_dir):
         )
     assert result.returncode == 1
     assert "cannot serve" in result.stderr
+
+
+def _stored_auth(data_dir):
+    from seccam_core.auth import AUTH_SECTION, AuthService
+    from seccam_core.settings import SettingsStore
+
+    store = SettingsStore(data_dir / "settings.json")
+    store.register(AUTH_SECTION)
+    return AuthService(store)
+
+
+def test_password_set_while_the_server_runs_works_at_once_and_survives_its_writes(
+        served, seccam_data_dir):
+    """Before: ``seccam password`` against a running server printed "Password updated",
+    the server kept the old hash in memory, and its next settings write put it back."""
+    _, url = served
+    token = run("token", data_dir=seccam_data_dir).stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    result = run("password", data_dir=seccam_data_dir, input_text="correct horse\n")
+    assert result.returncode == 0 and "Password updated" in result.stdout
+
+    def logs_in():
+        answer = httpx.post(url + "/auth/validate", json={"password": "correct horse"})
+        return answer.status_code == 200
+    wait_until(logs_in, 10, "the running server accepting the new password")
+
+    saved = httpx.post(url + "/settings", headers=headers,
+                       json={"Api": {"cors_origins": ["http://door.local"]}})
+    assert saved.status_code == 200 and saved.json()["changed"] == ["Api"]
+    assert _stored_auth(seccam_data_dir).check_password("correct horse")
+    assert httpx.post(url + "/auth/validate",
+                      json={"password": "correct horse"}).status_code == 200
+
+
+def test_token_printed_while_the_server_runs_is_the_one_it_accepts(served, seccam_data_dir):
+    _, url = served
+    first = run("token", data_dir=seccam_data_dir).stdout.strip()
+    renewed = httpx.post(url + "/auth/regenerate",
+                         headers={"Authorization": f"Bearer {first}"}).json()["token"]
+    printed = run("token", data_dir=seccam_data_dir).stdout.strip()
+    assert printed == renewed != first
+    assert httpx.get(url + "/settings",
+                     headers={"Authorization": f"Bearer {printed}"}).status_code == 200
+
+
+def test_a_hand_edit_of_settings_json_is_taken_in_and_announced(served, seccam_data_dir):
+    import json
+
+    _, url = served
+    token = run("token", data_dir=seccam_data_dir).stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    path = seccam_data_dir / "settings.json"
+    document = json.loads(path.read_text())
+    document["Api"] = {"cors_origins": ["http://by-hand.local"]}
+    path.write_text(json.dumps(document))
+    wait_until(lambda: httpx.get(url + "/settings", headers=headers).json()["Api"]
+               == {"cors_origins": ["http://by-hand.local"]}, 10, "the edit taken in")

@@ -1,6 +1,5 @@
 """Live events over real HTTP: framing, ids, replay, heartbeats, bounded queues."""
 
-import asyncio
 
 import httpx
 
@@ -79,7 +78,6 @@ def test_stream_cap_answers_503(seccam_live_server):
 
 async def test_a_stalled_subscriber_is_dropped_and_others_get_everything():
     bus = EventBus(queue_size=8)
-    bus.bind_loop(asyncio.get_running_loop())
     stalled = bus.subscribe()
     healthy = bus.subscribe()
     received = []
@@ -92,15 +90,6 @@ async def test_a_stalled_subscriber_is_dropped_and_others_get_everything():
     assert bus.subscriber_count == 1
 
 
-async def test_publish_from_another_thread():
-    bus = EventBus()
-    bus.bind_loop(asyncio.get_running_loop())
-    subscription = bus.subscribe()
-    await asyncio.to_thread(bus.publish_threadsafe, "edge", {"pin": 22})
-    frame = await subscription.next_frame(2)
-    assert b"event: edge" in frame and b'"pin":22' in frame
-
-
 def test_ids_keep_growing_across_restarts():
     first = EventBus().publish("x", {})
     second = EventBus().publish("x", {})
@@ -109,7 +98,6 @@ def test_ids_keep_growing_across_restarts():
 
 async def test_a_burst_is_one_chunk():
     bus = EventBus()
-    bus.bind_loop(asyncio.get_running_loop())
     subscription = bus.subscribe()
     for n in range(3):
         bus.publish("tick", {"n": n})

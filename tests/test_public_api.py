@@ -59,3 +59,20 @@ def test_every_name_plugins_import_is_public_and_documented():
 def test_the_public_names_are_really_there():
     for name in seccam_core.__all__:
         assert getattr(seccam_core, name) is not None, name
+
+
+HTTP_ERRORS = {"ApiError", "BadRequest", "NotFound", "Unavailable", "Conflict"}
+ENGINE_SOURCES = sorted(
+    path for pattern in ("seccam_core/sensing/*.py", "seccam_core/media/*.py",
+                         "plugins/*/seccam_*/*.py", "examples/*/seccam_*/*.py")
+    for path in ROOT.glob(pattern) if path.name != "api.py"
+)
+
+
+@pytest.mark.parametrize("path", ENGINE_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_engine_code_raises_engine_errors_not_http_ones(path):
+    """Only the routes (api/ modules) answer with HTTP statuses; the engine raises
+    InvalidValue, NotKnown, Busy, NotAvailable or DeviceError (seccam_core.errors)."""
+    names = {node.id for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Name)}
+    assert not names & HTTP_ERRORS, f"{path.relative_to(ROOT)} uses {names & HTTP_ERRORS}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -51,17 +50,13 @@ async def _apply(changes: dict[str, Any]) -> dict[str, Any]:
         changes.get(AUTH_SECTION, {}).get("enabled") is True and not seccam.auth.enabled
         if isinstance(changes.get(AUTH_SECTION), dict) else False
     )
-    changed = await asyncio.to_thread(seccam.settings.update, changes)
+    changed = await seccam.settings.save_sections(changes)
     response: dict[str, Any] = {"message": "Settings saved", "changed": changed}
     if turning_auth_on:
         # Switching the guard on hands out a fresh token, as the original did.
         token = new_token()
-        await asyncio.to_thread(
-            seccam.settings.update, {AUTH_SECTION: {"token": token}}, trusted=True
-        )
+        await seccam.settings.save(AUTH_SECTION, {"token": token}, trusted=True)
         response["token"] = token
-    if changed:
-        seccam.bus.publish("settings_changed", {"sections": changed})
     return response
 
 

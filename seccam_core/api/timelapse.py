@@ -79,9 +79,7 @@ TIMELAPSE_LIST = {"type": "array", "items": TIMELAPSE_ITEM}
 
 async def _save(changes: dict[str, Any]) -> dict[str, Any]:
     seccam = current_seccam()
-    changed = await asyncio.to_thread(seccam.settings.update, {"Timelapse": changes})
-    if changed:
-        seccam.bus.publish("settings_changed", {"sections": changed})
+    await seccam.settings.save("Timelapse", changes)
     return media().timelapse.status()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 
 from seccam_core.contributions import SettingsSection
-from seccam_core.errors import BadRequest
+from seccam_core.errors import InvalidValue
 from seccam_core.sensing.types import SensorType, calibration_defaults
 
 SECTION = "Sensor"
@@ -107,8 +107,8 @@ SENSOR_TEST_SCHEMA: dict[str, Any] = {
 }
 
 
-class UnknownSensorType(BadRequest):
-    """400: the type is not installed; ``available`` lists those that are."""
+class UnknownSensorType(InvalidValue):
+    """The type is not installed; ``available`` lists those that are."""
 
     def __init__(self, name: str, available: list[str]) -> None:
         super().__init__(f"Unknown sensor type: {name}", available=available)
@@ -148,17 +148,17 @@ def section_from_request(
 ) -> dict[str, Any]:
     """The whole new ``Sensor`` section for a configure body (already shape-checked).
 
-    Raises :class:`BadRequest` naming the field: unknown type (with ``available``), a
+    Raises :class:`InvalidValue` naming the field: unknown type (with ``available``), a
     type with a pin but no ``gpio`` and no default, calibration not matching the type.
     """
     sensor_type = sensor_type_named(body["type"], types)
     gpio = pin_for(sensor_type, body.get("gpio"))
     if sensor_type.uses_gpio and gpio is None:
-        raise BadRequest(f"gpio: the {sensor_type.name} sensor needs a pin (0-{MAX_GPIO})")
+        raise InvalidValue(f"gpio: the {sensor_type.name} sensor needs a pin (0-{MAX_GPIO})")
     calibration = dict(body.get("calibration") or {})
     problem = calibration_problem(sensor_type, full_calibration(sensor_type, calibration))
     if problem is not None:
-        raise BadRequest(problem)
+        raise InvalidValue(problem)
     return {
         "type": sensor_type.name,
         "gpio": gpio,

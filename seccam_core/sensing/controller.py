@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from seccam_core.errors import ApiError, BadRequest
+from seccam_core.errors import DeviceError, InvalidValue
 from seccam_core.events import Event
 from seccam_core.gpio import choose_pin_factory, current_pin_factory, pin_in_use
 from seccam_core.incidents import new_incident_id
@@ -44,6 +44,14 @@ log = logging.getLogger(__name__)
 
 STATE_EVENT = "sensor_state"
 REQUEST_EVENT = "recording_request"
+
+
+class PinInUse(InvalidValue):
+    """The pin asked for is held by something other than the active sensor."""
+
+
+class PinReadFailed(DeviceError):
+    """Opening or reading a pin for ``/sensor/test`` failed."""
 
 
 class SensorController:
@@ -94,10 +102,16 @@ class SensorController:
             await self._close()
             self._publish_state()
 
-    async def reload(self) -> None:
-        """(Re)start the sensor from the ``Sensor`` settings section."""
+    async def reload(self, *, only_if_stale: bool = False) -> None:
+        """(Re)start the sensor from the ``Sensor`` settings section.
+
+        ``only_if_stale``: leave a sensor alone that already runs with these settings
+        (a ``settings_changed`` that :meth:`apply` announced before it reloaded).
+        """
         async with self._reload_lock:
             section = self._seccam.settings.get(SECTION)
+            if only_if_stale and section == self._applied:
+                return
             await self._close()
             self._applied = section
             self.error = None
@@ -111,11 +125,9 @@ class SensorController:
         Nothing changed and the sensor running well (enabling an enabled sensor): it is
         left alone, so a recording it asked for goes on. After an error it is retried.
         """
-        changed = await asyncio.to_thread(self._seccam.settings.update, {SECTION: changes})
+        changed = await self._seccam.settings.save(SECTION, changes)
         if changed or self.error is not None or self._applied != self._seccam.settings.get(SECTION):
             await self.reload()
-        if changed:
-            self._bus.publish("settings_changed", {"sections": changed})
 
     async def _open(self, section: dict[str, Any]) -> None:
         sensor_type = self._seccam.sensor_types.get(section["type"])
@@ -254,7 +266,7 @@ class SensorController:
         elif (event.type == "settings_changed"
               and SECTION in event.data.get("sections", ())
               and self._seccam.settings.get(SECTION) != self._applied):
-            task = asyncio.ensure_future(self.reload())
+            task = asyncio.ensure_future(self.reload(only_if_stale=True))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -340,12 +352,12 @@ class SensorController:
     # --- pins -------------------------------------------------------------------------
 
     async def check_pin_free(self, gpio: int | None) -> None:
-        """400 naming ``gpio`` when something other than the active sensor holds the pin."""
+        """:class:`PinInUse` when something other than the active sensor holds the pin."""
         if gpio is None or (self._live is not None and gpio == self._live_gpio):
             return
         holder = await asyncio.to_thread(pin_in_use, gpio)
         if holder is not None:
-            raise BadRequest(f"gpio: GPIO{gpio} is already used by something else ({holder})")
+            raise PinInUse(f"gpio: GPIO{gpio} is already used by something else ({holder})")
 
     async def read_pin(self, sensor_type: SensorType, gpio: int) -> tuple[bool | None, str]:
         """The raw level of ``gpio`` and where it came from, without disturbing the sensor.
@@ -371,8 +383,8 @@ class SensorController:
         try:
             return await asyncio.to_thread(probe), "probe"
         except Exception as exc:
-            raise ApiError(500, f"reading GPIO{gpio} failed: {type(exc).__name__}: {exc}",
-                           gpio=gpio, type=sensor_type.name) from None
+            raise PinReadFailed(f"reading GPIO{gpio} failed: {type(exc).__name__}: {exc}",
+                                gpio=gpio, type=sensor_type.name) from None
 
 
 def _ignore_edge(edge: Edge, detail: str = "") -> None:

@@ -27,10 +27,6 @@ class Countdown:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    @property
-    def running(self) -> bool:
-        return self._deadline is not None
-
     def start(self, seconds: float) -> None:
         """(Re)start the count; ``seconds`` may be 0 (fires as soon as the thread runs)."""
         with self._condition:

@@ -10,6 +10,14 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+from seccam_core.commands import (
+    Command,
+    CommandFailed,
+    CommandMissing,
+    CommandTimeout,
+    run_command,
+)
+
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT = 120.0
@@ -33,27 +41,21 @@ class PowerControl:
     async def _run_later(argv: list[str], delay: float, label: str) -> int | None:
         await asyncio.sleep(delay)
         log.warning("%s: running %s", label, argv)
+        # detach: the command outlives this server when it stops it (a restart).
+        command = Command(argv, timeout=COMMAND_TIMEOUT, name=label, capture=False,
+                          detach=True)
         try:
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            log.error("%s: cannot run %s: %s", label, argv[0], exc)
-            return None
-        try:
-            async with asyncio.timeout(COMMAND_TIMEOUT):
-                _, stderr = await process.communicate()
-        except TimeoutError:
+            result = await run_command(command)
+        except CommandTimeout:
             log.error("%s: %s still runs after %ss; left alone", label, argv[0], COMMAND_TIMEOUT)
             return None
-        if process.returncode != 0:
-            log.error("%s: %s exited with %s: %s", label, argv[0], process.returncode,
-                      stderr.decode(errors="replace").strip()[:500])
-        return process.returncode
+        except (CommandMissing, CommandFailed) as exc:
+            log.error("%s: cannot run %s: %s", label, argv[0], exc)
+            return None
+        if not result.ok:
+            log.error("%s: %s exited with %s: %s", label, argv[0], result.returncode,
+                      result.stderr[:500])
+        return result.returncode
 
     async def cancel_pending(self) -> None:
         """Cancel commands still waiting for their delay (the server is stopping)."""

@@ -11,13 +11,16 @@ shell and without prompting for credentials.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import shutil
-import signal
 from pathlib import Path
 from typing import Any
+
+from seccam_core.commands import (
+    Command,
+    CommandFailed,
+    CommandMissing,
+    CommandTimeout,
+    run_command,
+)
 
 FETCH_TIMEOUT_SECONDS = 20.0
 GIT_TIMEOUT_SECONDS = 15.0
@@ -25,42 +28,20 @@ TIMEOUT_MESSAGE = "Timed out - check internet connection"
 SUMMARY_COMMITS = 20
 
 
-class GitMissing(Exception):
-    """git is not installed."""
-
-
-class GitTimeout(Exception):
-    """A git command ran out of time."""
-
-
 class GitFailed(Exception):
     """A git command exited with an error."""
 
 
+GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+"""Never wait for credentials: a private remote fails at once instead."""
+
+
 async def _git(repo: Path, *args: str, time_limit: float) -> str:
-    git = shutil.which("git")
-    if git is None:
-        raise GitMissing("git is not installed")
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C"}
-    process = await asyncio.create_subprocess_exec(
-        git, "-C", str(repo), *args,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        start_new_session=True,  # so a timeout kills git's helpers (ssh, http) too
-    )
-    try:
-        async with asyncio.timeout(time_limit):
-            out, err = await process.communicate()
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
-        raise GitTimeout(f"git {args[0]} took longer than {time_limit} s") from None
-    if process.returncode != 0:
-        raise GitFailed(err.decode(errors="replace").strip() or f"git {args[0]} failed")
-    return out.decode(errors="replace").strip()
+    result = await run_command(Command(["git", "-C", str(repo), *args], timeout=time_limit,
+                                       name=f"git {args[0]}", env=GIT_ENV))
+    if not result.ok:
+        raise GitFailed(result.stderr or f"git {args[0]} failed")
+    return result.stdout
 
 
 async def check_for_update(
@@ -72,13 +53,13 @@ async def check_for_update(
                 "error": f"{repo} is not a git checkout: updates are not checked"}
     try:
         await _git(repo, "fetch", "--quiet", "origin", time_limit=fetch_timeout)
-    except GitTimeout:
+    except CommandTimeout:
         return {"available": False, "error": TIMEOUT_MESSAGE}
-    except (GitMissing, GitFailed) as exc:
+    except (CommandMissing, CommandFailed, GitFailed) as exc:
         return {"available": False, "error": f"git fetch failed: {exc}"}
     try:
         return await _compare(repo)
-    except (GitMissing, GitFailed, GitTimeout) as exc:
+    except (CommandMissing, CommandFailed, CommandTimeout, GitFailed) as exc:
         return {"available": False, "error": f"git failed: {exc}"}
 
 

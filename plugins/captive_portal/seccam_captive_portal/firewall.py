@@ -1,18 +1,24 @@
 """The one place that runs iptables: check, add and remove the redirect rule.
 
-Every command is an argument list run as an asyncio subprocess (never a shell), with a
-timeout. The command prefix comes from settings, so a test (or an unusual system) can
+Every command is an argument list run through seccam's command boundary
+(``run_command``: never a shell, a timeout, nothing left running). The command prefix
+comes from settings, so a test (or an unusual system) can
 run ``ip netns exec <ns> iptables`` or ``iptables-legacy`` instead of ``iptables``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from seccam_core import SeccamError
+from seccam_core import (
+    Command,
+    CommandFailed,
+    CommandMissing,
+    CommandTimeout,
+    SeccamError,
+    run_command,
+)
 
 COMMAND_TIMEOUT = 15.0
 MAX_COPIES = 100
@@ -52,30 +58,16 @@ class Firewall:
         # -w: wait for the xtables lock (legacy backend) instead of failing at once.
         args = [*self.command, "-w", "5", "-t", "nat", operation, *rule.spec()]
         try:
-            process = await asyncio.create_subprocess_exec(
-                *args,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env={**os.environ, "LC_ALL": "C"},
-            )
-        except FileNotFoundError as exc:
+            result = await run_command(Command(args, timeout=COMMAND_TIMEOUT,
+                                               name=" ".join(args)))
+        except CommandMissing as exc:
             raise FirewallMissing(f"{self.command[0]} is not installed") from exc
-        except OSError as exc:
+        except CommandTimeout:
+            raise FirewallError(
+                f"{' '.join(args)} did not finish within {COMMAND_TIMEOUT:.0f} s") from None
+        except CommandFailed as exc:
             raise FirewallError(f"{self.command[0]} could not be run: {exc}") from exc
-        try:
-            _, stderr = await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT)
-        except (TimeoutError, asyncio.CancelledError) as exc:
-            if process.returncode is None:  # never leave an iptables behind
-                process.kill()
-                await process.wait()
-            if isinstance(exc, TimeoutError):
-                raise FirewallError(
-                    f"{' '.join(args)} did not finish within {COMMAND_TIMEOUT:.0f} s"
-                ) from None
-            raise
-        message = stderr.decode("utf-8", "replace").strip()
-        return int(process.returncode or 0), message
+        return result.returncode, result.stderr
 
     def _failure(self, operation: str, code: int, message: str) -> FirewallError:
         detail = message.splitlines()[0] if message else f"exit status {code}"

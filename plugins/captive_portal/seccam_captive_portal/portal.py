@@ -110,15 +110,11 @@ class CaptivePortal:
             before = self.enabled
             await self._apply(enabled)
             try:
-                changed = await asyncio.to_thread(
-                    self.seccam.settings.update, {SECTION_NAME: {"enabled": enabled}}
-                )
+                await self.seccam.settings.save(SECTION_NAME, {"enabled": enabled})
             except Exception:
                 with contextlib.suppress(FirewallError):
                     await self._apply(before)  # keep the kernel matching the saved setting
                 raise
-        if changed:
-            self.seccam.bus.publish("settings_changed", {"sections": changed})
 
     async def sync(self, why: str) -> None:
         """Make the table match the saved setting; failures are logged, not raised."""

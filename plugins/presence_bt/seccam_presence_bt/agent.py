@@ -15,7 +15,7 @@ from dbus_fast import DBusError
 from dbus_fast.annotations import DBusObjectPath, DBusStr, DBusUInt16, DBusUInt32
 from dbus_fast.service import ServiceInterface, dbus_method
 
-from seccam_core import ApiError
+from seccam_core import EngineError
 from seccam_presence_bt.bluez import AGENT_MANAGER_IFACE, BluezClient
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ async def accepting_pairings(client: BluezClient) -> AsyncIterator[PairingAgent]
         yield agent
     finally:
         agent.accepting = False
-        with contextlib.suppress(ApiError):
+        with contextlib.suppress(EngineError):
             await client.call("/org/bluez", AGENT_MANAGER_IFACE, "UnregisterAgent", "o",
                               [AGENT_PATH])
         client.unexport(AGENT_PATH)

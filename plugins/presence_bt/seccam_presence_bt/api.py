@@ -8,6 +8,7 @@ from quart import Blueprint
 
 from seccam_core import ApiError, Unavailable, current_seccam, json_body, responds
 from seccam_presence_bt.addresses import ADDRESS_SCHEMA
+from seccam_presence_bt.bluez import BluezCallError, BluezNoReply
 from seccam_presence_bt.monitor import MONITOR, PresenceMonitor
 
 blueprint = Blueprint("presence_bt", __name__)
@@ -139,6 +140,12 @@ PRESENCE_STATUS = {
 
 NOT_RUNNING_IS_503 = responds(
     503, description="Bluetooth presence is not running (no adapter or BlueZ)")
+
+
+@blueprint.errorhandler(BluezCallError)
+async def bluez_failed(error: BluezCallError) -> Any:
+    """BlueZ answered with an error: a bad gateway, or a gateway time-out without answer."""
+    return error.body(), 504 if isinstance(error, BluezNoReply) else 502
 
 
 def monitor() -> PresenceMonitor:

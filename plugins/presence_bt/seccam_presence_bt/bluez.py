@@ -3,7 +3,8 @@
 The bus address is the one D-Bus libraries honour: ``DBUS_SYSTEM_BUS_ADDRESS``, else
 the standard system socket. Nothing here runs a program or parses a tool's output.
 A bus that cannot be reached, a BlueZ that is not running and a machine without an
-adapter all become :class:`BluezUnavailable` (a 503 for clients), never a crash.
+adapter all become :class:`BluezUnavailable` (a 503 for clients), never a crash. These
+are engine errors: the plugin's routes decide how to answer them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from dbus_fast import BusType, Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
-from seccam_core import ApiError, Unavailable
+from seccam_core import DeviceError, NotAvailable
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +41,21 @@ _NOT_RUNNING = frozenset({
 SignalHandler = Callable[[Message], None]
 
 
-class BluezUnavailable(Unavailable):
-    """503: no system bus, no BlueZ on it, or no Bluetooth adapter."""
+class BluezUnavailable(NotAvailable):
+    """No system bus, no BlueZ on it, or no Bluetooth adapter."""
 
 
-class BluezCallError(ApiError):
+class BluezCallError(DeviceError):
     """BlueZ answered a call with an error (``org.bluez.Error.Failed`` ...)."""
 
-    def __init__(self, name: str, text: str, status: int = 502) -> None:
-        super().__init__(status, f"{name}: {text}" if text else name)
+    def __init__(self, name: str, text: str) -> None:
+        super().__init__(f"{name}: {text}" if text else name)
         self.name = name
         self.text = text
+
+
+class BluezNoReply(BluezCallError):
+    """BlueZ did not answer a call in time."""
 
 
 def signal_subject(message: Message) -> str:
@@ -239,9 +244,9 @@ class BluezClient:
             async with asyncio.timeout(reply_within):
                 reply = await bus.call(message)
         except TimeoutError:
-            raise BluezCallError(
+            raise BluezNoReply(
                 "org.freedesktop.DBus.Error.NoReply",
-                f"BlueZ did not answer {member} within {reply_within:g} s", status=504,
+                f"BlueZ did not answer {member} within {reply_within:g} s",
             ) from None
         except Exception as exc:  # the connection broke under the call
             await self.close()

@@ -9,7 +9,7 @@ from typing import Any
 
 from dbus_fast import Message, Variant
 
-from seccam_core import ApiError
+from seccam_core import EngineError
 from seccam_presence_bt.bluez import (
     ADAPTER_IFACE,
     DEVICE_IFACE,
@@ -75,7 +75,7 @@ async def discover(client: BluezClient, seconds: float) -> list[dict[str, Any]]:
     finally:
         remove_handler()
         if started:
-            with contextlib.suppress(ApiError):
+            with contextlib.suppress(EngineError):
                 await asyncio.shield(client.call(adapter.path, ADAPTER_IFACE, "StopDiscovery"))
     devices = [
         Device.from_properties(path, interfaces[DEVICE_IFACE])

@@ -16,7 +16,7 @@ import logging
 import time
 from typing import Any
 
-from seccam_core import ApiError, BadRequest, Event, Seccam, ServiceKey
+from seccam_core import Busy, EngineError, Event, InvalidValue, Seccam, ServiceKey
 from seccam_presence_bt.addresses import normalize
 from seccam_presence_bt.bluez import BluezClient, Device
 from seccam_presence_bt.discovery import discover
@@ -31,11 +31,11 @@ SERVICE_NAME = "presence_bt"
 MAX_DEVICES = 50
 
 
-class PairingBusy(ApiError):
-    """409: another pairing (discoverable window or add) is already running."""
+class PairingBusy(Busy):
+    """Another pairing (discoverable window or add) is already running."""
 
     def __init__(self) -> None:
-        super().__init__(409, "another Bluetooth pairing is in progress; try again when it ends")
+        super().__init__("another Bluetooth pairing is in progress; try again when it ends")
 
 
 class PresenceMonitor:
@@ -115,7 +115,7 @@ class PresenceMonitor:
                 adapter, known = await self.client.powered_adapter()
             else:  # nothing to look for: report the adapter, leave its power alone
                 adapter = await self.client.adapter()
-        except ApiError as exc:
+        except EngineError as exc:
             self._note_error(exc.message)
             self.adapter = None
         else:
@@ -131,7 +131,7 @@ class PresenceMonitor:
     async def _reachable(self, device: Device) -> bool:
         try:
             return await within_reach(self.client, device, self.setting("probe_timeout_seconds"))
-        except ApiError as exc:  # BlueZ went away mid-poll: the device counts as unseen
+        except EngineError as exc:  # BlueZ went away mid-poll: the device counts as unseen
             self._note_error(exc.message)
             return False
 
@@ -172,15 +172,16 @@ class PresenceMonitor:
     # --- the tracked list -------------------------------------------------------------
 
     async def _save_devices(self, devices: list[dict[str, str]], seen: str | None = None) -> None:
-        changed = await asyncio.to_thread(
-            self.seccam.settings.update, {SECTION: {"devices": devices}}
-        )
-        # Follow the new list before announcing it, so the listener has nothing left to
-        # do and a device that just paired is never announced as away first.
+        before = list(self.setting("devices") or [])
+        # Follow the new list before it is saved and announced, so the listener has
+        # nothing left to do and a device that just paired is never announced as away.
         self.source.track(devices)
         transitions = self._mark_seen(seen) if seen else []
-        if changed:
-            self.seccam.bus.publish("settings_changed", {"sections": changed})
+        try:
+            await self.seccam.settings.save(SECTION, {"devices": devices})
+        except Exception:
+            self.source.track(before)
+            raise
         self.publish(transitions)
 
     def _mark_seen(self, address: str) -> list[Transition]:
@@ -202,7 +203,7 @@ class PresenceMonitor:
                     self.publish(transitions)
                 return False
             if len(devices) >= MAX_DEVICES:
-                raise BadRequest(f"address: at most {MAX_DEVICES} devices can be tracked")
+                raise InvalidValue(f"address: at most {MAX_DEVICES} devices can be tracked")
             new = {"address": address, "name": name}
             await self._save_devices([*devices, new], seen=address if seen else None)
             return True
@@ -254,7 +255,7 @@ class PresenceMonitor:
         address = normalize(address)
         try:
             unpaired = await unpair(self.client, address)
-        except ApiError as exc:
+        except EngineError as exc:
             log.warning("could not unpair %s: %s", address, exc.message)
             unpaired = False
         return unpaired, await self.unregister(address)

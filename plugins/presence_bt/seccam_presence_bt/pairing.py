@@ -8,7 +8,7 @@ import logging
 
 from dbus_fast import Message, Variant
 
-from seccam_core import ApiError, NotFound
+from seccam_core import EngineError, NotKnown
 from seccam_presence_bt.agent import accepting_pairings
 from seccam_presence_bt.bluez import (
     ADAPTER_IFACE,
@@ -38,7 +38,7 @@ async def pair_and_trust(client: BluezClient, address: str) -> Device:
     _, devices = await client.powered_adapter()
     device = devices.get(address)
     if device is None:
-        raise NotFound(
+        raise NotKnown(
             f"address: no device {address} is known to BlueZ; put it in pairing mode "
             "and run POST /bt/scan first"
         )
@@ -48,8 +48,8 @@ async def pair_and_trust(client: BluezClient, address: str) -> Device:
                 await client.call(device.path, DEVICE_IFACE, "Pair", reply_within=PAIR_TIMEOUT)
             except BluezCallError as exc:
                 if exc.name != _ALREADY_PAIRED:
-                    raise BluezCallError(exc.name, f"pairing with {address} failed: {exc.text}",
-                                         status=exc.status) from None
+                    raise type(exc)(exc.name,
+                                    f"pairing with {address} failed: {exc.text}") from None
     await trust(client, device)
     return device
 
@@ -115,7 +115,7 @@ async def wait_for_pairing(client: BluezClient, seconds: float) -> Device | None
             except TimeoutError:
                 return None
             finally:
-                with contextlib.suppress(ApiError):
+                with contextlib.suppress(EngineError):
                     await asyncio.shield(_set_adapter(client, adapter,
                                                       Discoverable=Variant("b", False)))
     finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from seccam_core import ApiError
+from seccam_core import EngineError
 from seccam_presence_bt.bluez import DEVICE_IFACE, BluezCallError, BluezClient, Device
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,6 @@ async def within_reach(client: BluezClient, device: Device, probe_seconds: float
             return True
         log.debug("%s not within reach: %s", device.address, exc.message)
         return False
-    with contextlib.suppress(ApiError):
+    with contextlib.suppress(EngineError):
         await client.call(device.path, DEVICE_IFACE, "Disconnect", reply_within=probe_seconds)
     return True

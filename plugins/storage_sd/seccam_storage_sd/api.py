@@ -155,9 +155,7 @@ async def configure() -> dict:
     """Turn auto-delete on or off and set ``max_percent`` (10 to 95)."""
     seccam = current_seccam()
     changes = _validated(await read_json_object())
-    changed = await asyncio.to_thread(seccam.settings.update, {SECTION: changes})
-    if changed:
-        seccam.bus.publish("settings_changed", {"sections": changed})
+    await seccam.settings.save(SECTION, changes)
     config = seccam.settings.get(SECTION)
     return {"message": "Storage settings saved", "config": config}
 

@@ -104,8 +104,8 @@ class OldestRecordingsFirst(StoragePolicy):
         self._announce(seccam, outcome)
         return cleanup_response(True, outcome)
 
-    async def enforce(self, seccam: Seccam, *, force: bool = False) -> CleanupReport:
-        """One check now (``force`` changes nothing: the rules are the same for a button)."""
+    async def enforce(self, seccam: Seccam) -> CleanupReport:
+        """One check now (the rules are the same for the cleanup button)."""
         response = await self.check(seccam)
         return CleanupReport(
             deleted=list(response.get("deleted", [])),
