@@ -223,8 +223,7 @@ class ActionRunner:
         if action.section is None:
             raise LookupError(f"{name} has no settings section to snooze")
         until = self.clock().timestamp() + minutes * 60 if minutes > 0 else None
-        await asyncio.to_thread(self._seccam.settings.update,
-                                {action.section: {"snoozed_until": until}}, trusted=True)
+        await self._seccam.settings.save(action.section, {"snoozed_until": until}, trusted=True)
         return until
 
     def listing(self) -> list[dict[str, Any]]:

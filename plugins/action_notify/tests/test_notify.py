@@ -96,6 +96,29 @@ def test_twenty_incidents_inside_the_cooldown_give_exactly_what_the_settings_all
     assert listed["sent"] == 6 and listed["skipped"] == 34  # 17 incidents x (update, end)
 
 
+def test_twenty_real_mock_triggers_inside_the_cooldown_notify_once(notify_server):
+    """20 trigger/release pairs of the mock sensor (hold 0: 20 incidents, 20 recordings),
+    10 s apart on the injected clock, with a cooldown of 300 s: one incident is notified
+    (its snapshot, then its clip), the 19 others are skipped for the cooldown."""
+    server = notify_server(cooldown_seconds=300, max_per_hour=0)
+    server.http.post("/sensor/configure", json={"type": "mock", "enabled": True,
+                                                "hold_seconds": 0}).raise_for_status()
+    clock = Clock(datetime(2026, 1, 7, 12, 0).astimezone())
+    server.seccam.action_runner.clock = clock
+    events = server.events()
+    wait_until(lambda: server.http.get("/camera/status").json()["state"] == "running", 30,
+               "the camera")
+    for _ in range(20):
+        server.http.post("/sensor/mock/trigger").raise_for_status()
+        server.http.post("/sensor/mock/release").raise_for_status()
+        events.wait_for("incident", lambda d: d["state"] == "end", timeout=30)
+        clock.advance(seconds=10)
+    server.call(server.seccam.action_runner.drain)
+    assert [r.method for r in server.ntfy.requests] == ["PUT", "POST"]
+    notify = {a["name"]: a for a in server.http.get("/actions").json()["actions"]}["notify"]
+    assert notify["sent"] == 2 and notify["skipped"] == 38  # 19 x (update, end)
+
+
 @pytest.mark.parametrize(("weekday_time", "quiet"), [
     ((5, 21, 59), False),   # Friday 21:59
     ((5, 22, 0), True),     # Friday 22:00
