@@ -220,8 +220,9 @@ class ActionRunner:
     async def snooze(self, name: str, minutes: float) -> float | None:
         """Hold ``name``'s messages for ``minutes`` (0 ends a snooze); returns the end."""
         action = self.states[name].action
-        if action.section is None:
-            raise LookupError(f"{name} has no settings section to snooze")
+        section = self._seccam.settings.sections.get(action.section) if action.section else None
+        if section is None or "snoozed_until" not in section.schema.get("properties", {}):
+            raise LookupError(f"{name} cannot be snoozed (its section has no snooze)")
         until = self.clock().timestamp() + minutes * 60 if minutes > 0 else None
         await self._seccam.settings.save(action.section, {"snoozed_until": until}, trusted=True)
         return until

@@ -243,3 +243,12 @@ def test_bad_settings_are_a_400_naming_the_field(mqtt_server, section):
     answer = server.http.post("/settings", json={"Mqtt": section})
     assert answer.status_code == 400
     assert next(iter(section)) in answer.json()["error"]
+
+
+def test_the_mqtt_action_cannot_be_snoozed(broker_factory, mqtt_server):
+    """State is always sent: a snooze is refused, naming the action, and changes nothing."""
+    server = mqtt_server(broker_factory().settings())
+    answer = server.http.post("/actions/mqtt/snooze", json={"minutes": 30})
+    assert answer.status_code == 400
+    assert "mqtt cannot be snoozed" in answer.json()["error"]
+    assert server.http.get("/settings").json()["Mqtt"]["enabled"] is True
