@@ -41,13 +41,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
 # stays cheap for the command line and a plugin pays only for what it uses. The modules
 # named here import ``hookimpl`` and ``PROJECT_NAME`` from this package.
 _LAZY: dict[str, str] = {
-    "action_section": "seccam_core.action_settings",
     "ARCHIVE": "seccam_core.services",
     "ActionContext": "seccam_core.contributions",
     "ActionType": "seccam_core.contributions",
     "AlertLevel": "seccam_core.contributions",
     "AlertMetric": "seccam_core.contributions",
-    "Backoff": "seccam_core.delivery",
     "ApiError": "seccam_core.errors",
     "Archive": "seccam_core.services",
     "Backoff": "seccam_core.delivery",
