@@ -196,7 +196,8 @@ def subscriber_factory() -> Iterator[Callable[[Broker], Subscriber]]:
 def mqtt_server(seccam_live_server, seccam_data_dir):
     """``mqtt_server(mqtt_section, media=False)``: the mqtt action and the mock sensor."""
 
-    def start(mqtt: dict[str, Any], *, media: bool = False, **options: Any):
+    def start(mqtt: dict[str, Any], *, media: bool = False, extra_plugins: tuple = (),
+              **options: Any):
         document: dict[str, Any] = {
             "Mqtt": mqtt,
             "Sensor": {"type": "mock", "enabled": True, "hold_seconds": 0.3, "gpio": None},
@@ -204,8 +205,8 @@ def mqtt_server(seccam_live_server, seccam_data_dir):
         if media:
             document["Camera"] = FAST_CAMERA
         (seccam_data_dir / "settings.json").write_text(json.dumps(document))
-        server = seccam_live_server(seccam_action_mqtt, seccam_sensor_mock, media=media,
-                                    **options)
+        server = seccam_live_server(seccam_action_mqtt, seccam_sensor_mock, *extra_plugins,
+                                    media=media, **options)
         server.http = server.client()
         return server
 

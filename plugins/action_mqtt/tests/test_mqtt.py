@@ -9,8 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 import seccam_action_mqtt
+import seccam_sensor_mock
 from conftest import DEVICE_ID, DISCOVERY, ROOT, mqtt_details
 
+from seccam_core import SensorType, hookimpl
 from seccam_core.testing import wait_until
 
 SCHEMA = json.loads((Path(seccam_action_mqtt.__file__).parent
@@ -252,3 +254,41 @@ def test_the_mqtt_action_cannot_be_snoozed(broker_factory, mqtt_server):
     assert answer.status_code == 400
     assert "mqtt cannot be snoozed" in answer.json()["error"]
     assert server.http.get("/settings").json()["Mqtt"]["enabled"] is True
+
+
+class DoorSensorPlugin:
+    """A second sensor type (the mock's live sensor under another name and device class),
+    so the configured sensor's type can change."""
+
+    @hookimpl
+    def seccam_sensor_types(self):
+        return [SensorType(name="door_test", label="Test door", factory=seccam_sensor_mock.build,
+                           uses_gpio=False, device_class="door")]
+
+
+def test_a_new_sensor_type_replaces_the_old_entities(broker_factory, subscriber_factory,
+                                                     mqtt_server):
+    broker = broker_factory()
+    subscriber = subscriber_factory(broker)
+    server = mqtt_server(broker.settings(), extra_plugins=(DoorSensorPlugin(),))
+    assert "sensor_mock" in discovery_of(subscriber)["components"]
+    mark = subscriber.mark()
+    server.http.post("/sensor/configure", json={"type": "door_test", "enabled": True,
+                                                "gpio": None}).raise_for_status()
+    payload = subscriber.wait_for(
+        DISCOVERY, lambda p: p != b"" and "sensor_door_test" in json.loads(p)["components"],
+        since=mark).json()
+    VALIDATOR.validate(payload)
+    components = payload["components"]
+    assert components["sensor_door_test"]["device_class"] == "door"
+    assert components["sensor_door_test"]["name"] == "Test door"
+    # The old type's entities are removed: their platform alone.
+    assert components["sensor_mock"] == {"platform": "binary_sensor"}
+    assert components["sensor_mock_enabled"] == {"platform": "switch"}
+    subscriber.wait_for(f"{ROOT}/sensor/door_test/state", b"OFF", since=mark)
+    # Sent once: the next discovery no longer names them.
+    mark = subscriber.mark()
+    subscriber.publish("homeassistant/status", b"online")
+    again = discovery_of(subscriber, since=mark)
+    assert "sensor_mock" not in again["components"]
+    assert "sensor_door_test" in again["components"]
