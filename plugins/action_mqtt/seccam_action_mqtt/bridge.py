@@ -61,6 +61,7 @@ class Bridge:
         self._task: asyncio.Task[None] | None = None
         self._health_task: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._command_lock = asyncio.Lock()
         self._clear_on_stop = False
         self.settings: dict[str, Any] = {}
         self.topics: Topics | None = None
@@ -96,8 +97,11 @@ class Bridge:
         self._stop.set()
         self._wake.set()
         assert self._task is not None
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(asyncio.shield(self._task), STOP_TIMEOUT * 2)
+        except Exception as exc:  # stopping goes on: the task is cancelled below
+            log.warning("mqtt: the connection did not close cleanly: %s",
+                        self._redact(str(exc) or type(exc).__name__))
         for task in (self._task, self._health_task, *self._jobs):
             if task is not None:
                 task.cancel()
@@ -191,6 +195,9 @@ class Bridge:
             except LinkError as exc:
                 self.last_error = self._redact(str(exc))
                 log.warning("mqtt: %s:%s: %s", address.host, address.port, self.last_error)
+            except TimeoutError:
+                self.last_error = "the broker did not answer in time"
+                log.warning("mqtt: %s:%s: %s", address.host, address.port, self.last_error)
             finally:
                 if self.connected:
                     log.info("mqtt: disconnected from %s:%s", address.host, address.port)
@@ -282,6 +289,10 @@ class Bridge:
     # --- commands -----------------------------------------------------------------------
 
     async def _command(self, message: Incoming, topics: Topics) -> None:
+        async with self._command_lock:  # one at a time: two quick ONs must not toggle twice
+            await self._run_command(message, topics)
+
+    async def _run_command(self, message: Incoming, topics: Topics) -> None:
         payload = message.payload.strip().upper()
         try:
             if message.topic == topics.command("manual_recording"):
