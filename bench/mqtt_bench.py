@@ -3,8 +3,9 @@
     python bench/mqtt_bench.py [--triggers 100] [--cycles 10] [--outage 30]
 
 Needs ``seccam-core[testing]``, ``seccam-action-mqtt``, ``seccam-sensor-mock`` and
-Debian's ``mosquitto``. The camera is the real app under hypercorn on a loopback port
-(in a thread of this process); a paho subscriber sees what Home Assistant would.
+Debian's ``mosquitto``. The camera is the real app under hypercorn on a loopback port,
+in a process of its own (so the measuring side's threads do not share its GIL); a paho
+subscriber in this process sees what Home Assistant would.
 
 1. **Trigger to ``ON``**: ``POST /sensor/mock/trigger`` to the binary_sensor's ``ON`` at
    the subscriber, p50/p99 over ``--triggers`` triggers (target p99 < 50 ms). Reference
@@ -14,7 +15,7 @@ Debian's ``mosquitto``. The camera is the real app under hypercorn on a loopback
    triggering, then started again (without persistence: every retained message is
    gone). Measured: broker listening again to ``online`` at a fresh subscriber, and to
    every state (discovery, sensor, recording) republished (target < 5 s); this
-   process's RSS after each of ``--cycles`` cycles (target: flat). Reference: the fresh
+   camera process's RSS after each of ``--cycles`` cycles (target: flat). Reference: the fresh
    subscriber's own connect time.
 """
 
@@ -25,25 +26,25 @@ import json
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import paho.mqtt.client as paho
-import seccam_action_mqtt
-import seccam_sensor_mock
 
-from seccam_core.testing import LiveServer, free_port, make_app, wait_until
+from seccam_core.testing import free_port, wait_until
 
 DEVICE = "bench"
 ROOT = f"seccam/{DEVICE}"
 DISCOVERY = f"homeassistant/device/seccam_{DEVICE}/config"
 
 
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
@@ -126,8 +127,44 @@ class Subscriber:
         self.client.disconnect()
 
 
-def trigger_latency(server: LiveServer, broker: Broker, count: int) -> dict[str, Any]:
-    http = server.client()
+class Camera:
+    """The app with the mqtt action and the mock sensor, in a process of its own."""
+
+    def __init__(self, data: Path) -> None:
+        self.process = subprocess.Popen([sys.executable, __file__, "--serve", str(data)],
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        url, token = self.process.stdout.readline().split()
+        self.pid = self.process.pid
+        self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                                 timeout=30)
+
+    def stop(self) -> None:
+        self.http.close()
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def serve(data: Path) -> None:
+    """The camera process: serve until SIGTERM."""
+    import signal
+
+    import seccam_action_mqtt
+    import seccam_sensor_mock
+
+    from seccam_core.testing import LiveServer, make_app
+
+    server = LiveServer(make_app(data, seccam_action_mqtt, seccam_sensor_mock))
+    server.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(server.url, server.token, flush=True)
+    stop.wait()
+    server.stop()
+
+
+def trigger_latency(server: Camera, broker: Broker, count: int) -> dict[str, Any]:
+    http = server.http
     subscriber = Subscriber(broker.port, f"{ROOT}/sensor/mock/state")
     subscriber.wait(f"{ROOT}/sensor/mock/state", b"OFF", 0)
     latencies = []
@@ -162,9 +199,9 @@ def trigger_latency(server: LiveServer, broker: Broker, count: int) -> dict[str,
                                            "p99": percentile(reference, 99) * ms}}
 
 
-def outages(server: LiveServer, broker: Broker, cycles: int, outage: float) -> dict[str, Any]:
-    http = server.client()
-    online, republished, connects, rss = [], [], [], [rss_mib()]
+def outages(server: Camera, broker: Broker, cycles: int, outage: float) -> dict[str, Any]:
+    http = server.http
+    online, republished, connects, rss = [], [], [], [rss_mib(server.pid)]
     for _ in range(cycles):
         broker.stop()
         deadline = time.monotonic() + outage
@@ -180,7 +217,7 @@ def outages(server: LiveServer, broker: Broker, cycles: int, outage: float) -> d
                   (DISCOVERY, f"{ROOT}/recording", f"{ROOT}/sensor/mock/state")]
         republished.append(max(states) - back)
         subscriber.close()
-        rss.append(rss_mib())
+        rss.append(rss_mib(server.pid))
     return {"cycles": cycles, "outage_seconds": outage,
             "back_to_online_s": {"median": statistics.median(online), "max": max(online)},
             "back_to_states_republished_s": {"median": statistics.median(republished),
@@ -195,7 +232,11 @@ def main() -> None:
     parser.add_argument("--triggers", type=int, default=100)
     parser.add_argument("--cycles", type=int, default=10)
     parser.add_argument("--outage", type=float, default=30.0)
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
     with tempfile.TemporaryDirectory() as folder:
         broker = Broker(Path(folder))
         broker.start()
@@ -205,8 +246,7 @@ def main() -> None:
             "Mqtt": {"enabled": True, "host": "127.0.0.1", "port": broker.port,
                      "device_id": DEVICE},
             "Sensor": {"type": "mock", "enabled": True, "hold_seconds": 0.1, "gpio": None}}))
-        server = LiveServer(make_app(data, seccam_action_mqtt, seccam_sensor_mock))
-        server.start()
+        server = Camera(data)
         try:
             result = {"latency": trigger_latency(server, broker, args.triggers),
                       "outages": outages(server, broker, args.cycles, args.outage)}
