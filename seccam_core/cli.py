@@ -1,9 +1,10 @@
-"""The ``seccam`` command line: ``serve``, ``token``, ``password``, ``plugins``."""
+"""The ``seccam`` command line: ``serve``, ``token``, ``password``, ``plugins``, ``doctor``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import json
 import signal
@@ -39,12 +40,17 @@ def run_server(config: Config, host: str, port: int) -> int:
     from seccam_core.gpio import choose_pin_factory
     from seccam_core.log_setup import configure_logging
     from seccam_core.server import hypercorn_config, serve_bound
+    from seccam_core.system.doctor import log_short_form
 
     app = create_app(config)
     seccam = seccam_of(app)
     listener = configure_logging(config.data_dir, seccam.settings.secret_values)
     choose_pin_factory()
     server = hypercorn_config(host, port)
+
+    @app.before_serving
+    async def doctor() -> None:  # after the app's own start: settings and plugins are in
+        await log_short_form(seccam)
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -149,6 +155,35 @@ def cmd_settings_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from seccam_core.app import build, create_app
+    from seccam_core.system.doctor import data_folder_check, run_checks, worst
+
+    config = Config.from_env(args.data_dir)
+
+    async def diagnose() -> list[Any]:
+        if config.data_dir.is_dir():
+            return await run_checks(await build(create_app(config)))
+        # Never create the folder being diagnosed: the other checks use the defaults.
+        with tempfile.TemporaryDirectory() as scratch:
+            seccam = await build(create_app(dataclasses.replace(config, data_dir=Path(scratch))))
+            checks = await run_checks(seccam)
+        return [data_folder_check(config.data_dir) if c.name == "data_folder" else c
+                for c in checks]
+
+    checks = asyncio.run(diagnose())
+    verdict = worst(checks)
+    if args.json:
+        print(json.dumps({"status": verdict, "checks": [c.as_dict() for c in checks]},
+                         indent=2))
+    else:
+        for check in checks:
+            print(f"{check.status:<5} {check.name:<12} {check.summary}")
+            if check.fix:
+                print(f"{'':<18} fix: {check.fix}")
+    return 1 if verdict == "fail" else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seccam", description=__doc__)
     parser.add_argument("--version", action="version", version=f"seccam {__version__}")
@@ -183,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     settings_docs.add_argument("--json", action="store_true",
                                help="the default settings document instead (defaults.json)")
     settings_docs.set_defaults(func=cmd_settings_docs)
+
+    doctor = commands.add_parser(
+        "doctor", help="check camera, pins, Bluetooth, firewall, disk, clock, folder, limits")
+    _data_dir_argument(doctor)
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor.set_defaults(func=cmd_doctor)
     return parser
 
 

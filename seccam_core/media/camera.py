@@ -2,12 +2,14 @@
 
 A single ffmpeg process reads the camera (an RTSP URL, as MediaMTX serves the Pi
 camera; elsewhere a generated test pattern with a running clock) and cuts it into
-one-second MPEG-TS segments in a ring folder. ffmpeg reports each finished segment on
-its stdout (the segment muxer's CSV list), so the pipeline knows every segment's
-wall-clock span without polling the disk. Segments older than the pre-roll (plus a
-margin) are deleted; the recorder hard-links the ones it needs, so a recording keeps
-its segments even after the ring moves on. Every still (snapshot, thumbnail,
-timelapse frame) is cut from the newest segment: the camera has exactly one client.
+one-second MPEG-TS segments in a ring folder (a stream is cut at its keyframes, so its
+segments are as long as its keyframe interval). ffmpeg reports each finished segment on
+its stdout (the segment muxer's CSV list, in stream time), so the pipeline knows every
+segment's wall-clock span without polling the disk: see :class:`StreamClock`. Segments
+older than the pre-roll (plus a margin) are deleted; the recorder hard-links the ones
+it needs, so a recording keeps its segments even after the ring moves on. Every still
+(snapshot, thumbnail, timelapse frame) is cut from the newest segment: the camera has
+exactly one client.
 
 When the source dies the process is restarted with exponential backoff; every state
 change is published as ``camera_state``.
@@ -46,11 +48,55 @@ class CameraUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Segment:
-    """One finished segment of the ring and the wall-clock span it covers."""
+    """One finished segment of the ring and the wall-clock span it covers.
+
+    ``stream_end`` (seconds of stream time) and ``run`` (which capture process cut it)
+    let the pipeline correct ``start``/``end`` once it knows its stream clock better.
+    """
 
     path: Path
     start: float
     end: float
+    stream_end: float = 0.0
+    run: int = 0
+
+
+class StreamClock:
+    """Maps one capture process's stream time to wall-clock time.
+
+    A segment's report arrives when the next segment begins, so ``arrival - stream_end``
+    is the offset between the clocks plus a delay that is never negative. When the
+    process starts, ffmpeg first reads several seconds of the stream to learn its
+    format, and reports those segments in a burst: their delay is seconds, not tens of
+    milliseconds. The smallest offset over the recent reports is the best estimate; a
+    recent window (not all time) follows a camera clock that drifts against ours.
+    A jump in stream time (the source restarted its clock) starts the estimate anew.
+    """
+
+    WINDOW = 30
+    JUMP_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._recent: collections.deque[float] = collections.deque(maxlen=self.WINDOW)
+        self._last_end: float | None = None
+
+    def report(self, stream_start: float, stream_end: float, arrival: float) -> bool:
+        """Take one segment's report; ``True`` when the offset changed (restamp the ring)."""
+        before = self.offset
+        if self._last_end is not None and abs(stream_start - self._last_end) > self.JUMP_SECONDS:
+            self._recent.clear()
+        self._last_end = stream_end
+        self._recent.append(arrival - stream_end)
+        return self.offset != before
+
+    @property
+    def offset(self) -> float | None:
+        return min(self._recent) if self._recent else None
+
+    def wall(self, stream_time: float) -> float:
+        offset = self.offset
+        assert offset is not None, "no segment reported yet"
+        return offset + stream_time
 
 
 @dataclass(frozen=True)
@@ -128,6 +174,8 @@ class CameraPipeline:
         self.error: str | None = None
         self.restarts = 0
         self._segments: collections.deque[Segment] = collections.deque()
+        self._clock = StreamClock()
+        self._run_id = 0
         self._listeners: list[SegmentListener] = []
         self._process: FfmpegProcess | None = None
         self._task: asyncio.Task[None] | None = None
@@ -209,6 +257,18 @@ class CameraPipeline:
     def segments(self) -> list[Segment]:
         return list(self._segments)
 
+    def current(self, segment: Segment) -> Segment:
+        """``segment`` with its wall-clock span as the pipeline now knows it best."""
+        if segment.run != self._run_id or self._clock.offset is None:
+            return segment
+        length = segment.end - segment.start
+        end = self._clock.wall(segment.stream_end)
+        return Segment(segment.path, end - length, end, segment.stream_end, segment.run)
+
+    def segment_seconds(self) -> float:
+        """The longest segment in the ring (the source's keyframe interval, at least)."""
+        return max((s.end - s.start for s in self._segments), default=float(SEGMENT_SECONDS))
+
     def latest_segment(self) -> Segment | None:
         return self._segments[-1] if self._segments else None
 
@@ -260,6 +320,8 @@ class CameraPipeline:
         for leftover in self.ring_dir.glob("seg_*.ts"):
             leftover.unlink(missing_ok=True)
         self._segments.clear()
+        self._clock = StreamClock()  # a new process has a new stream clock
+        self._run_id += 1
 
     async def _run(self, first: FfmpegProcess | None) -> None:
         try:
@@ -335,11 +397,17 @@ class CameraPipeline:
             return None
         name, start, end = parts
         try:
-            length = max(0.0, float(end) - float(start))
+            stream_start, stream_end = float(start), float(end)
         except ValueError:
             return None
-        now = time.time()
-        return Segment(self.ring_dir / Path(name).name, now - length, now)
+        changed = self._clock.report(stream_start, stream_end, time.time())
+        wall_end = self._clock.wall(stream_end)
+        segment = Segment(self.ring_dir / Path(name).name,
+                          wall_end - max(0.0, stream_end - stream_start), wall_end,
+                          stream_end, self._run_id)
+        if changed:
+            self._segments = collections.deque(self.current(s) for s in self._segments)
+        return segment
 
     def _drop_old_segments(self) -> None:
         keep_after = time.time() - self.config.pre_roll_seconds - RING_MARGIN_SECONDS

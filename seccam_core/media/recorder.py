@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -80,7 +81,7 @@ class Recording:
             except OSError:
                 log.warning("segment %s vanished before %s took it", segment.path, self.path.name)
                 return
-        self.segments.append(Segment(target, segment.start, segment.end))
+        self.segments.append(dataclasses.replace(segment, path=target))
 
 
 class Recorder:
@@ -236,8 +237,10 @@ class Recorder:
     async def _finish(self, recording: Recording, stopped_at: float) -> Path | None:
         if recording.limit_task is not None and recording.limit_task is not asyncio.current_task():
             recording.limit_task.cancel()
-        # Wait for the segment that holds the stop moment, so the last second is kept.
-        await self.camera.wait_for_segment(stopped_at, STOP_WAIT_SECONDS)
+        # Wait for the segment that holds the stop moment, so the last second is kept;
+        # a stream's segments last a keyframe interval.
+        await self.camera.wait_for_segment(
+            stopped_at, max(STOP_WAIT_SECONDS, self.camera.segment_seconds() + 1.0))
         if recording.remove_listener is not None:
             recording.remove_listener()
         try:
@@ -248,7 +251,10 @@ class Recorder:
             self._publish("recording_failed", {"path": str(recording.path), "error": str(exc),
                                                "incident_id": recording.incident_id})
             return None
-        first_frame_at = recording.segments[0].start if recording.segments else None
+        # The first segment's span as the camera knows it now: right after the camera
+        # started, the stamps it had at the trigger were still being corrected.
+        first_frame_at = (self.camera.current(recording.segments[0]).start
+                          if recording.segments else None)
         self._write_meta(recording, {
             "stopped": iso_utc(stopped_at),
             "duration_seconds": duration,

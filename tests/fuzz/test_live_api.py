@@ -130,7 +130,7 @@ def live_api(seccam_live_server, seccam_data_dir: Path, tmp_path: Path, netns: s
         "Camera": {"pre_roll_seconds": 1, "test_pattern_size": "160x120",
                    "test_pattern_fps": 5},
     }))
-    server = seccam_live_server(entry_points=True)
+    server = seccam_live_server(entry_points=True, media=True)
     _servers["live"] = server
     spec = httpx.get(server.url + "/openapi.json", timeout=30).json()
     _clamp_bluetooth(spec)

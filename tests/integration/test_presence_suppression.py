@@ -48,7 +48,7 @@ def test_a_trigger_while_the_phone_is_home_is_suppressed_and_one_after_it_left_r
     bluez.add_adapter()
     bluez.add_device(PHONE, "Anna's phone")
     add_settings(seccam_data_dir, SETTINGS)  # merged: keeps the captive portal's netns seed
-    server = seccam_live_server(entry_points=True)
+    server = seccam_live_server(entry_points=True, media=True)
     client = server.client()
     events = server.events()
     configured = client.post("/sensor/configure", json={"type": "mock", "hold_seconds": 0})
@@ -76,6 +76,8 @@ def test_a_trigger_while_the_phone_is_home_is_suppressed_and_one_after_it_left_r
     after = events_until(events, "recording_state",
                          lambda d: d["recording"] and d.get("reason") == "sensor")
     request = next(e for e in after if e.type == "recording_request")
-    assert request.data == {"source": "sensor", "active": True, "sensor_type": "mock"}
+    assert request.data == {"source": "sensor", "active": True, "sensor_type": "mock",
+                            "incident_id": request.data["incident_id"]}
+    assert request.data["incident_id"].startswith("inc_")
     assert client.post("/sensor/mock/release").status_code == 200
     events_until(events, "recording_state", lambda d: not d["recording"])

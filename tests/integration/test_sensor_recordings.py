@@ -44,7 +44,7 @@ def door_server(seccam_gpio, seccam_data_dir, seccam_live_server):
             "Sensor": {"type": "reed_switch", "gpio": DOOR_PIN, "enabled": True,
                        "hold_seconds": HOLD, "calibration": {"bounce_time": 0}},
         })
-        server = seccam_live_server(*plugins, entry_points=True)
+        server = seccam_live_server(*plugins, entry_points=True, media=True)
         server.pin = seccam_gpio.pin(DOOR_PIN)
         server.pin.drive_low()  # the magnet closes the contact: the door is shut
         server.sse = server.events()
@@ -166,7 +166,7 @@ def test_nobody_records_while_someone_is_home_and_a_trigger_records_once_they_le
 def test_the_mock_sensor_over_http_makes_a_real_recording(seccam_data_dir, seccam_live_server,
                                                           tmp_path):
     add_settings(seccam_data_dir, {"Camera": {**FAST_CAMERA, "pre_roll_seconds": 2}})
-    server = seccam_live_server(entry_points=True)
+    server = seccam_live_server(entry_points=True, media=True)
     client = server.client()
     sse = server.events()
     configured = client.post("/sensor/configure",
@@ -206,7 +206,7 @@ def test_a_trigger_after_the_camera_came_back_records_even_inside_the_hold(
         "Sensor": {"type": "reed_switch", "gpio": DOOR_PIN, "enabled": True,
                    "hold_seconds": 60, "calibration": {"bounce_time": 0}},
     })
-    server = seccam_live_server(entry_points=True)
+    server = seccam_live_server(entry_points=True, media=True)
     pin = seccam_gpio.pin(DOOR_PIN)
     pin.drive_low()
     sse, http = server.events(), server.client()

@@ -36,6 +36,11 @@ from seccam_core import (
     hookimpl,
 )
 
+
+class Refused(Exception):
+    """The receiver refused the message (a 4xx answer): final, never retried."""
+
+
 SECTION = "Notify"
 REQUEST_TIMEOUT = 10.0
 TOPIC_PATTERN = "^[-_A-Za-z0-9]{1,64}$"
@@ -212,7 +217,7 @@ async def send_ntfy(ntfy: Mapping[str, Any], message: Mapping[str, Any]) -> None
     if response.status_code >= 500 or response.status_code == 429:
         raise TransientError(f"ntfy: HTTP {response.status_code}")
     if response.status_code >= 400:
-        raise PermissionError(f"ntfy: HTTP {response.status_code} (not retried)")
+        raise Refused(f"ntfy: HTTP {response.status_code} (not retried)")
 
 
 def send_apprise(url: str, message: Mapping[str, Any]) -> bool:
@@ -252,7 +257,7 @@ async def run(event: Event, ctx: ActionContext) -> bool:
         except TransientError as exc:
             failures.append(str(exc))
             continue
-        except PermissionError as exc:
+        except Refused as exc:
             final.append(str(exc))
         done.add(name)
     if failures:

@@ -40,6 +40,11 @@ from seccam_core import (
     hookimpl,
 )
 
+
+class Refused(Exception):
+    """The receiver refused the message (a 4xx answer): final, never retried."""
+
+
 SECTION = "Webhook"
 DEFAULT_EVENTS = ["incident"]
 EVENTS = frozenset({"incident", "sensor_state", "recording_state", "archive_updated",
@@ -174,7 +179,7 @@ async def _post(endpoint: Mapping[str, Any], event: Event, message_id: str) -> N
     if response.status_code >= 500:
         raise TransientError(f"HTTP {response.status_code}")
     if response.status_code >= 400:
-        raise PermissionError(f"HTTP {response.status_code} (not retried)")
+        raise Refused(f"HTTP {response.status_code} (not retried)")
 
 
 async def run(event: Event, ctx: ActionContext) -> bool:
@@ -195,7 +200,7 @@ async def run(event: Event, ctx: ActionContext) -> bool:
         except TransientError as exc:
             transient.append(f"endpoint {index}: {exc}")
             continue
-        except PermissionError as exc:
+        except Refused as exc:
             final.append(f"endpoint {index}: {exc}")
         done.add(key)  # sent, or a 4xx: final either way
     if transient:
