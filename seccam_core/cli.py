@@ -66,7 +66,8 @@ def run_server(config: Config, host: str, port: int) -> int:
 
         print(f"seccam {__version__} serving on http://{host}:{port} "
               f"(data in {config.data_dir})", flush=True)
-        await serve_bound(app, server, shutdown_trigger=shutdown_trigger)
+        await serve_bound(app, server, shutdown_trigger=shutdown_trigger,
+                          limits=config.connection_limits())
 
     try:
         asyncio.run(run())

@@ -87,6 +87,7 @@ class SettingsStore:
             self._document: dict[str, Any] = self._load()
             self._file_state = self._stat()
         self._public: dict[str, Any] | None = None
+        self._snapshots: dict[str, dict[str, Any]] = {}
 
     # --- loading -------------------------------------------------------------------
 
@@ -155,6 +156,7 @@ class SettingsStore:
             self._validators[section.name] = validator
             self._document[section.name] = self._adopt(section, self._document.get(section.name))
             self._public = None
+            self._snapshots = {}
 
     def _adopt(self, section: SettingsSection, stored: Any) -> dict[str, Any]:
         """The stored section merged over its defaults; the defaults if it is invalid."""
@@ -180,6 +182,15 @@ class SettingsStore:
         """A copy of one section (registered or not), without I/O."""
         with self._lock:
             return copy.deepcopy(self._document.get(name, {}))
+
+    def snapshot(self, name: str) -> Mapping[str, Any]:
+        """One section shared by every caller until it changes: read-only, without a copy
+        per call, for answers that are polled (``GET /sensor/status``)."""
+        cached = self._snapshots.get(name)
+        if cached is None:
+            with self._lock:
+                cached = self._snapshots[name] = copy.deepcopy(self._document.get(name, {}))
+        return cached
 
     def value(self, name: str, key: str, default: Any = None) -> Any:
         """One field, without copying the section: for hot paths such as the auth guard."""
@@ -335,6 +346,7 @@ class SettingsStore:
             self._document = document
             self._file_state = self._stat()
             self._public = None
+            self._snapshots = {}
             return changed
 
     # --- other writers: the command line, a hand edit ------------------------------------
@@ -375,6 +387,7 @@ class SettingsStore:
         changed = sorted(name for name in set(document) | set(self._document)
                          if document.get(name) != self._document.get(name))
         self._document, self._file_state, self._public = document, state, None
+        self._snapshots = {}
         if changed:
             log.info("settings.json was changed by another process: %s", ", ".join(changed))
         return changed

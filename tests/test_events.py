@@ -1,5 +1,6 @@
 """Live events over real HTTP: framing, ids, replay, heartbeats, bounded queues."""
 
+import asyncio
 
 import httpx
 
@@ -105,3 +106,21 @@ async def test_a_burst_is_one_chunk():
     assert chunk.count(b"event: tick") == 3 and chunk.index(b'"n":0') < chunk.index(b'"n":2')
     subscription.close("done")
     assert await subscription.next_frames(1) is None
+
+
+async def test_a_heartbeat_comes_only_after_silence():
+    """Frames every 0.05 s keep a 0.25 s heartbeat away; then silence brings one, and
+    another after as much silence again."""
+    bus = EventBus()
+    subscription = bus.subscribe()
+    loop = asyncio.get_running_loop()
+    for n in range(12):
+        loop.call_later(0.05, bus.publish, "tick", {"n": n})
+        assert (await subscription.next_frames(0.25)).startswith(b"id: ")
+    began = loop.time()
+    assert await subscription.next_frames(0.25) == b""
+    assert 0.2 <= loop.time() - began < 1.0
+    assert await subscription.next_frames(0.25) == b""
+    assert loop.time() - began >= 0.45
+    subscription.close("done")
+    assert await subscription.next_frames(0.25) is None
