@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -61,6 +62,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
         self.process: subprocess.Popen[bytes] | None = None
+        self.preexec: Callable[[], None] | None = None  # e.g. a descriptor limit
 
     def start(self, settings_document: dict[str, object] | None = None) -> Server:
         settings = self.data_dir / "settings.json"
@@ -72,6 +74,7 @@ class Server:
             [self.python, "-m", "seccam_core.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--data-dir", str(self.data_dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env,
+            preexec_fn=self.preexec,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

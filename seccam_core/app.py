@@ -11,11 +11,14 @@ import asyncio
 import logging
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit
 
 from quart import Quart, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from seccam_core.api.context import request_token
+from seccam_core.api.file_ranges import SeccamResponse
+from seccam_core.api.validation import check_request_strings, parsed_json_body
 from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, EngineError, PluginError, engine_status
 from seccam_core.log_setup import log_access
@@ -27,11 +30,13 @@ log = logging.getLogger(__name__)
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CORS_HEADERS = "Authorization, Content-Type, Last-Event-ID"
+LOGIN_PATH = "/auth/validate"
 
 
 def create_app(config: Config) -> Quart:
     """Build one app. Plugins are loaded now; they contribute when the app starts."""
     app = Quart("seccam_core", static_folder=None)
+    app.response_class = SeccamResponse
     app.config.update(
         MAX_CONTENT_LENGTH=config.max_body_bytes,
         PROVIDE_AUTOMATIC_OPTIONS=True,
@@ -51,7 +56,9 @@ def create_app(config: Config) -> Quart:
             watch.cancel()
         await _stop(seccam)
 
+    app.asgi_app = EveryAnswer(app.asgi_app)  # type: ignore[method-assign]
     app.before_request(_guard)
+    app.before_request(_refuse_unencodable_strings)
     app.after_request(_finish_response)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(EngineError, _engine_error)
@@ -100,11 +107,12 @@ async def _start(app: Quart, seccam: Seccam) -> None:
     seccam.auth.ensure_token()
     seccam.initial_password = seccam.auth.ensure_password()
     if seccam.initial_password and seccam.config.show_initial_password:
-        # Printed on the console once, deliberately not logged.
+        # Only where it is: the console is a persistent journal under systemd.
         print(
-            "\n  No password was set, so one was generated for the dashboard:\n\n"
-            f"      {seccam.initial_password}\n\n"
-            "  It is not shown again; change it with `seccam password`.\n",
+            "\n  No password was set, so one was generated for the dashboard. It is in\n\n"
+            f"      {seccam.auth.first_password_file}\n\n"
+            "  (readable by this user only), removed at the first successful login.\n"
+            "  Change it with `seccam password`.\n",
             flush=True,
         )
     await seccam.start_actions()
@@ -181,7 +189,24 @@ def _reject_route_collisions(app: Quart) -> None:
 # --- per request --------------------------------------------------------------------
 
 
+def _same_origin(origin: str) -> bool:
+    """The page was served by this server (host and port match; the scheme may differ
+    behind a TLS proxy)."""
+    try:
+        return urlsplit(origin).netloc.lower() == request.host.lower()
+    except ValueError:
+        return False
+
+
 def _allowed_origin(seccam: Seccam, origin: str) -> bool:
+    """Same origin always; ``null`` never; the login only from the same origin, so no
+    other page can try passwords and read the token; else ``Api.cors_origins``."""
+    if origin == "null":
+        return False
+    if _same_origin(origin):
+        return True
+    if request.path == LOGIN_PATH:
+        return False
     origins = seccam.settings.value("Api", "cors_origins", [])
     if origin in origins:
         return True
@@ -192,10 +217,12 @@ def _allowed_origin(seccam: Seccam, origin: str) -> bool:
 
 async def _guard() -> Response | None:
     seccam = seccam_of(current_app)
-    origin = request.headers.get("Origin")
-    if origin and request.method not in SAFE_METHODS and not _allowed_origin(seccam, origin):
-        return _json_error(403, "this origin is not allowed (Api.cors_origins)")
-    if request.method == "OPTIONS":
+    method = request.method
+    if method not in SAFE_METHODS or request.path == LOGIN_PATH:
+        origin = request.headers.get("Origin")
+        if origin and not _allowed_origin(seccam, origin):
+            return _json_error(403, "this origin is not allowed (Api.cors_origins)")
+    if method == "OPTIONS":
         return None  # automatic responses only: no view runs for OPTIONS
     if request.path in EXEMPT_PATHS:
         return None
@@ -216,24 +243,58 @@ def _failed_owner(seccam: Seccam) -> Response | None:
     return None
 
 
+async def _refuse_unencodable_strings() -> None:
+    """Query and path strings, and a JSON body if any, checked once for every route."""
+    check_request_strings(request.args, request.view_args)
+    if request.mimetype == "application/json" and (await request.get_data()).strip():
+        await parsed_json_body()
+
+
 async def _finish_response(response: Response) -> Response:
-    seccam = seccam_of(current_app)
-    headers = response.headers
     origin = request.headers.get("Origin")
-    if origin and _allowed_origin(seccam, origin):
+    if origin and _allowed_origin(seccam_of(current_app), origin):
+        headers = response.headers
         headers["Access-Control-Allow-Origin"] = origin
         headers["Vary"] = "Origin"
         if request.method == "OPTIONS":
             headers["Access-Control-Allow-Headers"] = CORS_HEADERS
             headers["Access-Control-Allow-Methods"] = headers.get("Allow", "GET, POST")
             headers["Access-Control-Max-Age"] = "600"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers.setdefault("Cache-Control", "no-store")
-    status = response.status_code
-    # Only the path is logged: the query string may carry ?token=.
-    log_access(request.method, request.path, status, request.remote_addr)
     return response
+
+
+SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+NO_STORE = (b"cache-control", b"no-store")
+
+
+class EveryAnswer:
+    """ASGI middleware around the Quart app: the fixed security headers (and
+    ``Cache-Control: no-store`` unless the view set one) on every answer, errors
+    included, and its access-log line. Done on the raw ASGI message, which costs a
+    fraction of werkzeug's header objects in an ``after_request`` hook."""
+
+    def __init__(self, asgi_app: Any) -> None:
+        self.asgi_app = asgi_app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.asgi_app(scope, receive, send)
+            return
+
+        async def answer(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append(NO_STORE)
+                headers.extend(SECURITY_HEADERS)
+                message = {**message, "headers": headers}
+                client = scope.get("client")
+                # Only the path is logged: the query string may carry ?token=.
+                log_access(scope["method"], scope["path"], message["status"],
+                           client[0] if client else None)
+            await send(message)
+
+        await self.asgi_app(scope, receive, answer)
 
 
 # --- errors ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from seccam_core.actions import ActionRunner
 from seccam_core.auth import AuthService
+from seccam_core.connections import ConnectionLimits
 from seccam_core.contributions import (
     ActionType,
     AlertMetric,
@@ -61,6 +62,15 @@ class Config:
     max_sse_streams: int = 500
     max_body_bytes: int = 1024 * 1024
     shutdown_timeout: float = 10.0
+    max_connections: int | None = None
+    """Client connections open at once; None sizes it from the descriptor limit."""
+    max_connections_per_address: int | None = None
+    """Connections one client address may hold; None is a third of the total."""
+
+    def connection_limits(self) -> ConnectionLimits:
+        """The caps ``seccam serve`` enforces, below the process's descriptor limit."""
+        return ConnectionLimits.from_descriptors(
+            total=self.max_connections, per_address=self.max_connections_per_address)
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None, **overrides: Any) -> Config:

@@ -190,11 +190,12 @@ async def test_iptables_check_while_the_portal_is_on(tmp_path):
 
 
 def test_serve_logs_the_short_form_at_start(seccam_data_dir):
-    """``seccam serve`` with 1024 descriptors: the log says so and how to fix it."""
+    """``seccam serve`` with 1024 descriptors: the log says so and how to fix it.
+
+    The hard limit too: the server raises its soft limit to the hard one at start."""
 
     def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE,
-                           (1024, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
 
     settings(seccam_data_dir, {**json.loads((seccam_data_dir / "settings.json").read_text()),
                                "Camera": {"test_pattern_size": "160x120"}})

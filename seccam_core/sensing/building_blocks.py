@@ -20,7 +20,7 @@ SensorT = TypeVar("SensorT", bound=LiveSensor)
 def bounce_time_property(
     default: float,
     *,
-    maximum: float = 1.0,
+    maximum: float = 1,
     description: str = "Edges within this many seconds of a reported one are ignored.",
 ) -> dict[str, Any]:
     """The ``bounce_time`` calibration key (gpiozero's own argument name), in seconds."""

@@ -338,7 +338,7 @@ class SensorController:
             "suppressed": self.suppressed,
             "recording_from_sensor": self.recording_from_sensor,
             "hold_seconds": self._applied.get("hold_seconds"),
-            "config": self._seccam.settings.get(SECTION),
+            "config": self._seccam.settings.snapshot(SECTION),
             "sensor": sensor,
             "error": self.error,
         }

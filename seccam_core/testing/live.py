@@ -157,7 +157,8 @@ class LiveServer:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-            await serve_bound(self.app, config, shutdown_trigger=self._stop.wait)
+            await serve_bound(self.app, config, shutdown_trigger=self._stop.wait,
+                              limits=self.seccam.config.connection_limits())
 
         try:
             asyncio.run(main())
