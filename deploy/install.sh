@@ -425,5 +425,5 @@ install_unit
 install_mediamtx
 start_service
 step "done"
-note "the dashboard password is printed once at the first start: journalctl -u seccam | grep -i password"
+note "the dashboard password generated at the first start: sudo cat /var/lib/seccam/first-password.txt (removed at the first login)"
 note "check the installation: sudo -u seccam $VENV/bin/seccam doctor --data-dir /var/lib/seccam"

@@ -11,11 +11,14 @@ import asyncio
 import logging
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit
 
 from quart import Quart, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from seccam_core.api.context import request_token
+from seccam_core.api.file_ranges import SeccamResponse
+from seccam_core.api.validation import check_request_strings, parsed_json_body
 from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, EngineError, PluginError, engine_status
 from seccam_core.log_setup import log_access
@@ -27,11 +30,13 @@ log = logging.getLogger(__name__)
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CORS_HEADERS = "Authorization, Content-Type, Last-Event-ID"
+LOGIN_PATH = "/auth/validate"
 
 
 def create_app(config: Config) -> Quart:
     """Build one app. Plugins are loaded now; they contribute when the app starts."""
     app = Quart("seccam_core", static_folder=None)
+    app.response_class = SeccamResponse
     app.config.update(
         MAX_CONTENT_LENGTH=config.max_body_bytes,
         PROVIDE_AUTOMATIC_OPTIONS=True,
@@ -53,6 +58,7 @@ def create_app(config: Config) -> Quart:
 
     app.asgi_app = EveryAnswer(app.asgi_app)  # type: ignore[method-assign]
     app.before_request(_guard)
+    app.before_request(_refuse_unencodable_strings)
     app.after_request(_finish_response)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(EngineError, _engine_error)
@@ -101,11 +107,12 @@ async def _start(app: Quart, seccam: Seccam) -> None:
     seccam.auth.ensure_token()
     seccam.initial_password = seccam.auth.ensure_password()
     if seccam.initial_password and seccam.config.show_initial_password:
-        # Printed on the console once, deliberately not logged.
+        # Only where it is: the console is a persistent journal under systemd.
         print(
-            "\n  No password was set, so one was generated for the dashboard:\n\n"
-            f"      {seccam.initial_password}\n\n"
-            "  It is not shown again; change it with `seccam password`.\n",
+            "\n  No password was set, so one was generated for the dashboard. It is in\n\n"
+            f"      {seccam.auth.first_password_file}\n\n"
+            "  (readable by this user only), removed at the first successful login.\n"
+            "  Change it with `seccam password`.\n",
             flush=True,
         )
     await seccam.start_actions()
@@ -182,7 +189,24 @@ def _reject_route_collisions(app: Quart) -> None:
 # --- per request --------------------------------------------------------------------
 
 
+def _same_origin(origin: str) -> bool:
+    """The page was served by this server (host and port match; the scheme may differ
+    behind a TLS proxy)."""
+    try:
+        return urlsplit(origin).netloc.lower() == request.host.lower()
+    except ValueError:
+        return False
+
+
 def _allowed_origin(seccam: Seccam, origin: str) -> bool:
+    """Same origin always; ``null`` never; the login only from the same origin, so no
+    other page can try passwords and read the token; else ``Api.cors_origins``."""
+    if origin == "null":
+        return False
+    if _same_origin(origin):
+        return True
+    if request.path == LOGIN_PATH:
+        return False
     origins = seccam.settings.value("Api", "cors_origins", [])
     if origin in origins:
         return True
@@ -194,11 +218,11 @@ def _allowed_origin(seccam: Seccam, origin: str) -> bool:
 async def _guard() -> Response | None:
     seccam = seccam_of(current_app)
     method = request.method
-    if method not in SAFE_METHODS:
+    if method not in SAFE_METHODS or request.path == LOGIN_PATH:
         origin = request.headers.get("Origin")
         if origin and not _allowed_origin(seccam, origin):
             return _json_error(403, "this origin is not allowed (Api.cors_origins)")
-    elif method == "OPTIONS":
+    if method == "OPTIONS":
         return None  # automatic responses only: no view runs for OPTIONS
     if request.path in EXEMPT_PATHS:
         return None
@@ -217,6 +241,13 @@ def _failed_owner(seccam: Seccam) -> Response | None:
     if owner in seccam.plugins.failed_names:
         return _json_error(503, f"plugin {owner} failed at startup: see GET /plugins")
     return None
+
+
+async def _refuse_unencodable_strings() -> None:
+    """Query and path strings, and a JSON body if any, checked once for every route."""
+    check_request_strings(request.args, request.view_args)
+    if request.mimetype == "application/json" and (await request.get_data()).strip():
+        await parsed_json_body()
 
 
 async def _finish_response(response: Response) -> Response:

@@ -12,11 +12,14 @@ import collections
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 import string
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from seccam_core.contributions import SettingsSection
 from seccam_core.settings import SettingsStore
@@ -24,8 +27,14 @@ from seccam_core.settings import SettingsStore
 log = logging.getLogger(__name__)
 
 SECTION = "Auth"
-MIN_PASSWORD_LENGTH = 4
+MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
+FIRST_PASSWORD_FILE = "first-password.txt"  # noqa: S105 (a file name)
+"""In the data folder, mode 0600: the generated first password, removed at the first
+successful login (or when the password is set). Never printed, never logged."""
+# Control characters, invisible format characters (zero-width space, bidi marks) and
+# line/paragraph separators: a password a person cannot see or type back.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 EXEMPT_PATHS = frozenset({"/auth/status", "/auth/validate", "/openapi.json"})
 """The only paths served without a token. Plugins cannot add to it."""
 
@@ -101,6 +110,20 @@ def verify_password(password: str, stored: str) -> bool:
         return False
 
 
+def password_problem(password: object, field: str = "password") -> str | None:
+    """Why ``password`` cannot be a password, never quoting it; ``None`` if it can."""
+    if not isinstance(password, str):
+        return f"{field}: the password must be text"
+    if len(password) < MIN_PASSWORD_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        return (f"{field}: the password must have {MIN_PASSWORD_LENGTH} to "
+                f"{MAX_PASSWORD_LENGTH} characters")
+    if not password.strip():
+        return f"{field}: the password must not be blank"
+    if any(unicodedata.category(char) in _REFUSED_CATEGORIES for char in password):
+        return f"{field}: the password must not hold control or invisible characters"
+    return None
+
+
 def new_token() -> str:
     """32 random bytes, URL-safe."""
     return secrets.token_urlsafe(32)
@@ -143,6 +166,18 @@ class LoginThrottle:
         retry = int(failures[0] + self.window - self._clock()) + 1
         return ThrottleDecision(False, max(retry, 1))
 
+    def reserve(self, client: str) -> ThrottleDecision:
+        """Count an attempt as failed *before* the password is hashed.
+
+        Concurrent attempts each take a slot at once, so no more than ``limit`` hash
+        checks run per window however many arrive together. :meth:`succeeded` clears
+        the client's record; a failure simply keeps its slot.
+        """
+        decision = self.check(client)
+        if decision.allowed:
+            self.failed(client)
+        return decision
+
     def failed(self, client: str) -> None:
         self._recent(client).append(self._clock())
 
@@ -168,6 +203,11 @@ class AuthService:
         self.throttle = LoginThrottle()
 
     @property
+    def first_password_file(self) -> Path:
+        """Where a generated first password waits for its owner (see FIRST_PASSWORD_FILE)."""
+        return self.store.path.parent / FIRST_PASSWORD_FILE
+
+    @property
     def enabled(self) -> bool:
         return bool(self.store.value(SECTION, "enabled", True))
 
@@ -181,12 +221,34 @@ class AuthService:
         return self.token
 
     def ensure_password(self) -> str | None:
-        """Generate a password if none is set; return it (once) so the caller can show it."""
+        """Generate a password if none is set, into the 0600 first-password file.
+
+        Returns it (once) so tests can log in; the console only names the file, since
+        under systemd the console is the journal, which is kept on disk.
+        """
         if self.store.value(SECTION, "password_hash"):
             return None
         password = new_password()
+        target = self.first_password_file
+        temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # whatever the umask or a leftover said
+            os.write(fd, (password + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
         self.store.update({SECTION: {"password_hash": hash_password(password)}}, trusted=True)
         return password
+
+    def forget_first_password(self) -> None:
+        """Remove the first-password file: its password was used, or replaced."""
+        try:
+            self.first_password_file.unlink()
+        except FileNotFoundError:
+            return
+        log.info("the generated first password was used: %s removed", FIRST_PASSWORD_FILE)
 
     def token_valid(self, given: str | None) -> bool:
         return tokens_match(given, self.token)
@@ -200,6 +262,7 @@ class AuthService:
 
     def set_password(self, password: str) -> None:
         self.store.update({SECTION: {"password_hash": hash_password(password)}}, trusted=True)
+        self.forget_first_password()
 
     def regenerate_token(self) -> str:
         self.store.update({SECTION: {"token": new_token()}}, trusted=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from seccam_core import __version__
-from seccam_core.auth import AUTH_SECTION, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AuthService
+from seccam_core.auth import AUTH_SECTION, AuthService, password_problem
 from seccam_core.runtime import DEFAULT_PORT, Config
 from seccam_core.settings import SettingsStore
 
@@ -97,9 +97,9 @@ def cmd_password(args: argparse.Namespace) -> int:
             return 1
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        print(f"seccam: the password must have {MIN_PASSWORD_LENGTH} to "
-              f"{MAX_PASSWORD_LENGTH} characters; nothing changed", file=sys.stderr)
+    problem = password_problem(password)
+    if problem is not None:
+        print(f"seccam: {problem}; nothing changed", file=sys.stderr)
         return 1
     _auth_for(args.data_dir).set_password(password)
     print("Password updated")

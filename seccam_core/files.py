@@ -17,6 +17,30 @@ from pathlib import Path
 from seccam_core.errors import BadRequest, NotFound
 
 MAX_PATH_LENGTH = 1024
+SYSTEM_FOLDERS = ("proc", "sys", "dev", "etc", "bin", "sbin", "lib", "lib32", "lib64",
+                  "libx32", "usr", "boot", "run")
+"""Top-level folders no setting may name a folder or file in (ORIGINAL S8)."""
+
+
+def system_path_problem(field: str, configured: str, base: Path) -> str | None:
+    """Why a folder or file setting cannot be used, or ``None``.
+
+    Judged on the real path it resolves to (relative to ``base``), so ``/./etc``,
+    ``/proc/self/root/etc`` or a link to ``/etc`` are all ``/etc``: the root and the
+    system folders are refused.
+    """
+    path = Path(configured).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    try:
+        real = Path(os.path.realpath(path))
+    except (OSError, ValueError) as exc:
+        return f"{field}: {configured!r} cannot be resolved ({exc.__class__.__name__})"
+    parts = real.parts[1:]
+    if not parts or parts[0] in SYSTEM_FOLDERS:
+        return (f"{field}: {configured!r} resolves to {str(real)!r}, the root or a "
+                "system folder")
+    return None
 
 
 @dataclass(frozen=True)
@@ -35,6 +59,14 @@ class FileArea:
         )
 
 
+def _encodable(text: str) -> bool:
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def name_allowed(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
@@ -51,7 +83,8 @@ def resolve_request_path(
     """Resolve a client-supplied path safely; see the module docstring for the rules."""
     if not isinstance(requested, str) or not requested.strip():
         raise BadRequest(f"{field} must be a non-empty string")
-    if "\x00" in requested or len(requested) > MAX_PATH_LENGTH or "\\" in requested:
+    if "\x00" in requested or len(requested) > MAX_PATH_LENGTH or "\\" in requested \
+            or (not requested.isprintable() and not _encodable(requested)):
         raise BadRequest(f"{field} is not a valid file path")
     real_root = Path(os.path.realpath(root))
     candidate = Path(requested)

@@ -18,6 +18,7 @@ import logging
 import logging.handlers
 import queue
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,40 @@ class RedactSecrets(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+MAX_MESSAGE_CHARS = 2000
+_LINE_BREAKING = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def escape_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """One line, whatever a client sent: control characters (newlines, ANSI escapes),
+    line separators and lone surrogates escaped as ``\\xNN``/``\\uNNNN``, then cut to
+    ``limit`` characters with the number left out."""
+
+    if len(text) > limit:
+        text = f"{text[:limit]}... [{len(text) - limit} more characters]"
+    if text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(char) in _LINE_BREAKING else char
+        for char in text
+    )
+
+
+class OneLineFormatter(logging.Formatter):
+    """Every message on one line and bounded (log injection, flooding). Tracebacks keep
+    their lines, each indented and escaped, so an exception's text (which may quote a
+    client) can never start a line that reads as an entry of its own."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_message(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return "\n".join("  " + escape_message(line, limit=4 * MAX_MESSAGE_CHARS)
+                         for line in super().formatException(ei).splitlines())
 
 
 ACCESS_LOGGER = "seccam.access"
@@ -143,7 +178,7 @@ def configure_logging(
     """Route the root logger through a queue to the API log file and stderr."""
     path = api_log_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
+    formatter = OneLineFormatter(LOG_FORMAT, DATE_FORMAT)
     redact = RedactSecrets(secrets)
     file_handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"

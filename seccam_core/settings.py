@@ -27,6 +27,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -35,14 +36,20 @@ from typing import Any
 
 import jsonschema
 
+from seccam_core import json_values
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import ApiError
+from seccam_core.json_schema import Validator
 from seccam_core.legacy_settings import is_legacy_document, migrate_legacy_document
 from seccam_core.write_only import keep_omitted, leaf_values, readable_schema, redact, strip_markers
 
 log = logging.getLogger(__name__)
 
 FILE_MODE = 0o600
+
+SectionCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], "str | None"]
+"""A rule beyond a section's schema: ``check(new, previous)`` returns why ``new`` is
+refused, naming the field (``Camera.recordings_dir: ...``), or ``None``."""
 
 
 class SettingsWriteError(ApiError):
@@ -65,6 +72,27 @@ def describe_validation_error(section: str, error: jsonschema.ValidationError) -
     return f"{path}: {error.message}"
 
 
+_URL_CREDENTIALS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+MASKED_CREDENTIALS = "***"
+
+
+def mask_credentials(value: Any) -> Any:
+    """A URL's ``user:password@`` shown as ``***@`` (``rtsp://***@cam/stream``)."""
+    if isinstance(value, str):
+        return _URL_CREDENTIALS.sub(rf"\g<1>{MASKED_CREDENTIALS}@", value, count=1)
+    return value
+
+
+def _keep_masked(current: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """A masked value sent back unchanged (a GET, edited, POSTed) keeps the stored one."""
+    return {
+        key: current[key]
+        if key in current and value != current[key] and value == mask_credentials(current[key])
+        else value
+        for key, value in patch.items()
+    }
+
+
 def _merge_defaults(defaults: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(dict(defaults))
     merged.update(copy.deepcopy(dict(stored)))
@@ -81,7 +109,8 @@ class SettingsStore:
         self.publish = publish
         self._lock = threading.RLock()
         self._sections: dict[str, SettingsSection] = {}
-        self._validators: dict[str, jsonschema.Draft202012Validator] = {}
+        self._validators: dict[str, Any] = {}
+        self._checks: dict[str, list[SectionCheck]] = {}
         self._file_state: tuple[int, int, int] | None = None
         with self._file_lock():
             self._document: dict[str, Any] = self._load()
@@ -108,9 +137,20 @@ class SettingsStore:
     @staticmethod
     def _parse(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
-        document = json.loads(text)
+        try:
+            # Lenient on purpose: a bad value costs only its section (see register).
+            document = json.loads(text)
+        except RecursionError:
+            raise ValueError("the settings document is nested too deeply") from None
         if not isinstance(document, dict):
             raise ValueError("the settings document is not a JSON object")
+        for name, section in list(document.items()):
+            problem = json_values.value_problem(section)
+            if problem is not None:
+                # NaN, a lone surrogate...: never kept in memory, never written back.
+                log.error("STORED SETTINGS SECTION %s IS INVALID (%s.%s): its defaults "
+                          "are used", name, name, problem)
+                document[name] = {}
         return document
 
     def _recover_from_corrupt_file(self, exc: Exception) -> dict[str, Any]:
@@ -148,8 +188,14 @@ class SettingsStore:
     # --- sections ------------------------------------------------------------------
 
     def register(self, section: SettingsSection) -> None:
-        """Adopt a section: fill its defaults and validate what is stored for it."""
-        validator = jsonschema.Draft202012Validator(section.schema)
+        """Adopt a section: fill its defaults and validate what is stored for it.
+
+        A stored section that is invalid (its schema, a non-finite number, text that is
+        not valid Unicode) is replaced by the defaults in memory, with a loud log line;
+        the file keeps the stored values until the section is saved again. A bad stored
+        value never disables the plugin that owns the section.
+        """
+        validator = Validator(section.schema)
         validator.validate(section.defaults)  # a plugin bug: fails its startup loudly
         with self._lock:
             self._sections[section.name] = section
@@ -161,16 +207,49 @@ class SettingsStore:
     def _adopt(self, section: SettingsSection, stored: Any) -> dict[str, Any]:
         """The stored section merged over its defaults; the defaults if it is invalid."""
         merged = _merge_defaults(section.defaults, stored if isinstance(stored, dict) else {})
-        error = jsonschema.exceptions.best_match(
-            self._validators[section.name].iter_errors(merged))
-        if error is None:
-            return merged
+        problem = self._problem(section.name, merged, merged)
+        return merged if problem is None else self._fall_back(section.name, problem)
+
+    def add_check(self, name: str, check: SectionCheck) -> None:
+        """Add a rule to a registered section, for every later write whatever the route.
+
+        For rules that need what is known only at startup (the installed sensor types,
+        the data folder). The stored section is checked at once: if it breaks the rule
+        it falls back to its defaults, as in :meth:`register`.
+        """
+        with self._lock:
+            self._checks.setdefault(name, []).append(check)
+            current = self._document.get(name, {})
+            problem = check(current, current)
+            if problem is not None:
+                self._document[name] = self._fall_back(name, problem)
+                self._public = None
+
+    def _fall_back(self, name: str, problem: str) -> dict[str, Any]:
         log.error(
-            "stored settings section %s is invalid (%s); using its defaults until "
-            "it is saved again (the file keeps the stored values)",
-            section.name, describe_validation_error(section.name, error),
+            "STORED SETTINGS SECTION %s IS INVALID (%s): using its defaults until it is "
+            "saved again", name, problem,
         )
-        return copy.deepcopy(dict(section.defaults))
+        return copy.deepcopy(dict(self._sections[name].defaults))
+
+    def _problem(
+        self, name: str, merged: Mapping[str, Any], previous: Mapping[str, Any]
+    ) -> str | None:
+        """Why ``merged`` cannot be section ``name``: the one validation of every route."""
+        value_problem = json_values.value_problem(merged)
+        if value_problem is not None:
+            return f"{name}.{value_problem}"
+        error = jsonschema.exceptions.best_match(self._validators[name].iter_errors(merged))
+        if error is not None:
+            return describe_validation_error(name, error)
+        own_check = self._sections[name].check
+        if own_check is not None and (problem := own_check(merged)) is not None:
+            return f"{name}.{problem}"
+        for check in self._checks.get(name, ()):
+            problem = check(merged, previous)
+            if problem is not None:
+                return problem
+        return None
 
     @property
     def sections(self) -> Mapping[str, SettingsSection]:
@@ -199,6 +278,8 @@ class SettingsStore:
     def public_document(self) -> dict[str, Any]:
         """Every registered section with its secret fields removed.
 
+        Credentials inside URLs (``rtsp://user:pass@cam``) are masked (``***@``); a
+        masked value written back unchanged keeps the stored credentials.
         A snapshot shared by every caller until the next change (``GET /settings`` is
         polled): treat it as read-only and copy it before changing anything in it.
         """
@@ -206,7 +287,7 @@ class SettingsStore:
             if self._public is None:
                 self._public = {
                     name: redact({
-                        key: value
+                        key: mask_credentials(copy.deepcopy(value))
                         for key, value in self._document.get(name, {}).items()
                         if key not in section.secret_fields
                     }, section.write_only_fields)
@@ -323,19 +404,16 @@ class SettingsStore:
                     for key in patch:
                         if key in section.secret_fields or key in section.internal_fields:
                             raise SettingsError(f"{name}.{key}: cannot be set through the API")
+                previous = self._document.get(name, {})
                 if section.write_only_fields:
                     patch = strip_markers(dict(patch), section.write_only_fields)
-                current = self._document.get(name, {})
-                merged = _merge_defaults(current, patch)
-                keep_omitted(current, merged, section.write_only_fields)
-                error = jsonschema.exceptions.best_match(
-                    self._validators[name].iter_errors(merged)
-                )
-                if error is not None:
-                    raise SettingsError(describe_validation_error(name, error))
-                problem = section.check(merged) if section.check is not None else None
+                if not trusted:
+                    patch = _keep_masked(previous, patch)
+                merged = _merge_defaults(previous, patch)
+                keep_omitted(previous, merged, section.write_only_fields)
+                problem = self._problem(name, merged, previous)
                 if problem is not None:
-                    raise SettingsError(f"{name}.{problem}")
+                    raise SettingsError(problem)
                 updated[name] = merged
             changed = [name for name, value in updated.items() if self._document.get(name) != value]
             if not changed:
@@ -413,7 +491,7 @@ class SettingsStore:
                 self.publish("settings_changed", {"sections": changed})
 
     def _write_file(self, document: Mapping[str, Any]) -> None:
-        data = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+        data = (json_values.dumps(document, indent=2, sort_keys=True) + "\n").encode()
         try:
             self._atomic_write(self.path.with_name(self.path.name + ".bak"), data)
             self._atomic_write(self.path, data)

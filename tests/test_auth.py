@@ -3,6 +3,8 @@
 import hashlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from seccam_core.auth import LoginThrottle, hash_password, verify_password
 
@@ -119,3 +121,86 @@ def test_hashes_of_the_original_system_still_verify():
     assert not verify_password("window", stored)
     scrypt_digest = hashlib.scrypt(b"door", salt=b"s4lt", n=2**14, r=8, p=1, dklen=64).hex()
     assert verify_password("door", f"scrypt:16384:8:1$s4lt${scrypt_digest}")
+
+
+# --- hardening (issue 17) ----------------------------------------------------------------
+
+
+async def test_concurrent_wrong_logins_run_at_most_the_limit_of_hash_checks(
+        seccam_client, monkeypatch):
+    """100 wrong logins at once: the throttle's slots are taken before hashing."""
+    import asyncio
+
+    auth = seccam_client.seccam.auth
+    checks = []
+    real_check = auth.check_password
+
+    def counted(password):
+        checks.append(password)
+        return real_check(password)
+
+    monkeypatch.setattr(auth, "check_password", counted)
+    answers = await asyncio.gather(*(
+        seccam_client.post("/auth/validate", json={"password": f"guess-{n}"}, token=None)
+        for n in range(100)))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert len(checks) <= auth.throttle.limit
+    assert statuses.count(429) == 100 - len(checks)
+
+
+async def test_first_password_lives_in_a_private_file_removed_at_first_login(seccam_app):
+    seccam = seccam_app.seccam
+    secret_file = seccam.data_dir / "first-password.txt"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    assert secret_file.read_text().strip() == seccam.initial_password
+    client = seccam_app.test_client()
+    wrong = await client.post("/auth/validate", json={"password": "not-it-at-all"})
+    assert (await wrong.get_json())["valid"] is False and secret_file.exists()
+    right = await client.post("/auth/validate", json={"password": seccam.initial_password})
+    assert (await right.get_json())["valid"] is True
+    assert not secret_file.exists()
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null"])
+async def test_login_is_never_open_to_another_origin(seccam_client, password, origin):
+    """Even with the origin (or "*") configured, no other page can try passwords."""
+    await seccam_client.post("/settings", json={"Api": {"cors_origins": ["*", origin]}})
+    response = await seccam_client.post(
+        "/auth/validate", json={"password": password}, token=None, headers={"Origin": origin})
+    assert response.status_code == 403
+    assert "token" not in (await response.get_json())
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_cors_is_same_origin_by_default(seccam_client, password):
+    foreign = await seccam_client.get("/settings", headers={"Origin": "http://evil.example"})
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+    posted = await seccam_client.post("/sensor/disable", headers={"Origin": "http://evil.example"})
+    assert posted.status_code == 403
+    own = await seccam_client.post("/auth/validate", json={"password": password}, token=None,
+                                   headers={"Origin": "http://localhost"})
+    assert (await own.get_json())["valid"] is True
+    null = await seccam_client.post("/sensor/disable", headers={"Origin": "null"})
+    assert null.status_code == 403
+
+
+_INVISIBLE = st.sampled_from(["\x00", "\x07", "\t", "\n", "\x1b", "\x7f", "\u200b", "\u200e",
+                              "\u2028", "\ufeff", "\u202e"])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(weak=st.one_of(
+    st.text(min_size=0, max_size=7),
+    st.text(alphabet=" \u00a0\u3000", min_size=8, max_size=20),
+    st.tuples(st.text(min_size=4, max_size=10), _INVISIBLE, st.text(max_size=10)).map("".join),
+))
+async def test_weak_new_passwords_are_refused_and_never_echoed(seccam_client, password, weak):
+    response = await seccam_client.post(
+        "/auth/set-password", json={"current": password, "new": weak})
+    assert response.status_code == 400
+    error = (await response.get_json())["error"]
+    assert error.startswith("new:")
+    assert repr(weak) not in error
+    assert len(weak.strip()) < 4 or weak not in error, "the password is never echoed"
+    assert seccam_client.seccam.auth.check_password(password), "the password is unchanged"

@@ -59,8 +59,12 @@ def test_sigterm_shuts_down_cleanly_and_the_password_is_never_logged(served, sec
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
     stdout = process.stdout.read()
-    password = stdout.split("generated for the dashboard:")[1].split()[0]
+    secret_file = seccam_data_dir / "first-password.txt"
+    assert str(secret_file) in stdout, "the console points to the first-password file"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    password = secret_file.read_text().strip()
     assert len(password) >= 12
+    assert password not in stdout, "the journal never holds the password"
     log_text = (seccam_data_dir / "logs" / "api" / "seccam.log").read_text()
     assert "GET /auth/status 200" in log_text
     assert password not in log_text
@@ -68,7 +72,9 @@ def test_sigterm_shuts_down_cleanly_and_the_password_is_never_logged(served, sec
 
 
 def test_password_from_stdin(seccam_data_dir):
-    assert run("password", data_dir=seccam_data_dir, input_text="abc\n").returncode == 1
+    for weak in ("abc", " " * 12, "pass\tword12", "pass\u200bword12"):
+        result = run("password", data_dir=seccam_data_dir, input_text=weak + "\n")
+        assert result.returncode == 1 and weak not in result.stderr
     result = run("password", data_dir=seccam_data_dir, input_text="correct horse\n")
     assert result.returncode == 0 and "Password updated" in result.stdout
     from seccam_core.auth import AUTH_SECTION, AuthService

@@ -46,7 +46,8 @@ def test_heartbeat_after_silence(seccam_live_server):
         "GET", f"{server.url}/events", headers={"Authorization": f"Bearer {server.token}"}
     ) as response:
         lines = response.iter_lines()
-        comments = [line for line in (next(lines) for _ in range(4)) if line == ": heartbeat"]
+        # The camera's start may publish an event first: read past it.
+        comments = [line for line in (next(lines) for _ in range(12)) if line == ": heartbeat"]
         assert len(comments) >= 2
 
 
@@ -124,3 +125,25 @@ async def test_a_heartbeat_comes_only_after_silence():
     assert loop.time() - began >= 0.45
     subscription.close("done")
     assert await subscription.next_frames(0.25) is None
+
+
+async def test_a_stream_dropped_before_its_first_byte_holds_no_subscriber(seccam_app):
+    """The answer exists but its body is never read (the client went away first)."""
+    from seccam_core.api.events import events
+
+    app = seccam_app.app
+    bus = seccam_app.seccam.bus
+    for replay in (None, "1", "bogus"):
+        headers = {"Last-Event-ID": replay} if replay else {}
+        for _ in range(20):
+            async with app.test_request_context("/events", headers=headers):
+                response = await events()
+            assert bus.subscriber_count == 0
+            del response
+    async with app.test_request_context("/events"):
+        response = await events()
+    body = response.response.__aiter__()
+    assert await body.__anext__() == b": heartbeat\n\n"
+    assert bus.subscriber_count == 1, "subscribed once the body is read"
+    await body.aclose()
+    assert bus.subscriber_count == 0

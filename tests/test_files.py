@@ -87,3 +87,15 @@ def test_no_generated_path_resolves_outside(area, tmp_path, parts, absolute):
     assert resolved.parent == area.root.resolve()
     assert resolved.name.startswith("snapshot_") and resolved.name.endswith(".jpg")
     assert resolved.is_file() and not resolved.is_symlink()
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.characters(categories=["Cs", "Cc", "Lu", "Nd", "Po"]),
+                    min_size=1, max_size=20))
+def test_any_text_is_a_client_error_never_a_crash(tmp_path_factory, text):
+    """Lone surrogates and control characters included (issue 17: a 500 before)."""
+    root = tmp_path_factory.getbasetemp()
+    try:
+        FileArea(root, ("snapshot_*.jpg",)).resolve(text)
+    except ApiError as error:
+        assert error.status in (400, 404)

@@ -75,6 +75,8 @@ async def test_token_in_query_string(seccam_client):
 
 
 async def test_options_preflight_runs_no_view(seccam_client):
+    await seccam_client.post("/settings",
+                             json={"Api": {"cors_origins": ["http://dashboard.local:3000"]}})
     response = await seccam_client.request(
         "OPTIONS", "/settings", token=None,
         headers={"Origin": "http://dashboard.local:3000",

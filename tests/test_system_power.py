@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from seccam_core.testing import wait_until
+
 
 def _wait_for_file(path, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
@@ -45,16 +47,13 @@ def test_a_failing_command_is_logged_and_the_server_goes_on(seccam_live_server,
     server = seccam_live_server()
     client = server.client()
 
-    assert client.post("/system/restart").status_code == 200
-    assert client.post("/system/reboot").status_code == 200
-
     def logged(text: str) -> bool:
         return any(text in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
 
-    deadline = time.monotonic() + 10
-    while not (logged("restart: cannot run") and logged("reboot: false exited with 1")):
-        assert time.monotonic() < deadline, "the failures were not logged"
-        time.sleep(0.05)
+    assert client.post("/system/restart").status_code == 200
+    wait_until(lambda: logged("restart: cannot run"), timeout=10)
+    assert client.post("/system/reboot").status_code == 200
+    wait_until(lambda: logged("reboot: false exited with 1"), timeout=10)
     assert client.get("/system_alert_state").status_code == 200
 
 
@@ -83,3 +82,41 @@ def test_power_endpoints_need_the_token(seccam_live_server, seccam_data_dir, tmp
     assert anonymous.post("/system/reboot").status_code == 401
     time.sleep(2.5)  # longer than the reboot delay: proves nothing was scheduled
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("first", ["/system/restart", "/system/reboot"])
+def test_power_actions_run_one_at_a_time(seccam_live_server, seccam_data_dir, tmp_path, first):
+    """20 restart/reboot requests in a second run the command once; the others are told
+    it is already in progress (the original ran it 20 times)."""
+    import concurrent.futures
+    import sys
+
+    ran, release = tmp_path / "ran", tmp_path / "release"
+    # Runs until the test has sent every request, as a real restart would take a while.
+    command = [sys.executable, "-c",
+               f"import os, time; open({str(ran)!r}, 'a').write('x')\n"
+               f"while not os.path.exists({str(release)!r}): time.sleep(0.02)"]
+    (seccam_data_dir / "settings.json").write_text(json.dumps({"System": {
+        "restart_command": command, "reboot_command": command}}))
+    server = seccam_live_server()
+    paths = [first] + ["/system/restart", "/system/reboot"] * 10
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        first_answer = server.client().post(first).json()
+        answers = list(pool.map(lambda path: server.client().post(path), paths[1:]))
+    assert "in_progress" not in first_answer
+    assert all(answer.status_code == 200 for answer in answers)
+    busy = {answer.json().get("in_progress") for answer in answers}
+    assert busy == {first.rsplit("/", 1)[1]}
+    release.touch()
+    wait_until(ran.exists, timeout=10)
+    wait_until(lambda: server.call(
+        lambda: _power(server).in_progress is None), timeout=10)
+    assert ran.read_text() == "x", "the command ran once"
+    again = server.client().post("/system/restart").json()
+    assert "in_progress" not in again, "once done, a new request runs again"
+
+
+def _power(server):
+    from seccam_core.api.system import health_of
+
+    return health_of(server.seccam).power

@@ -129,3 +129,25 @@ def test_a_remote_that_is_gone_is_a_clear_error(repos, seccam_live_server, secca
     assert response.json()["available"] is False
     assert response.json()["error"].startswith("git fetch failed:")
     assert "gone.git" in response.json()["error"]
+
+
+def test_deploy_info_and_update_check_find_the_same_checkout(
+        repos, seccam_live_server, seccam_data_dir, monkeypatch, tmp_path):
+    """An installed package (its folder no checkout) run from a subfolder of the clone,
+    as the systemd unit does: both answers name the clone's branch and commit."""
+    from seccam_core import deploy
+
+    _, _, checkout = repos
+    installed = tmp_path / "site-packages"
+    installed.mkdir()
+    monkeypatch.setattr(deploy, "PROJECT_DIR", installed)
+    (checkout / "deploy").mkdir()
+    monkeypatch.chdir(checkout / "deploy")
+    server = seccam_live_server()
+    client = server.client()
+    check = client.get("/system/update/check").json()
+    info = client.get("/deploy_info").json()
+    stats = client.get("/system_stats").json()
+    assert check["branch"] == info["git_branch"] == stats["git_branch"] == "main"
+    assert check["local_commit"].startswith(info["git_commit"])
+    assert info["git_commit"] == git("rev-parse", "--short=7", "HEAD", cwd=checkout)

@@ -8,20 +8,27 @@ from quart import Blueprint, request
 
 from seccam_core.api.context import current_seccam, request_token
 from seccam_core.api.validation import json_body, message_answer, responds
-from seccam_core.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from seccam_core.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 from seccam_core.errors import ApiError, BadRequest
 
 blueprint = Blueprint("auth", __name__)
 
-PASSWORD = {"type": "string", "maxLength": 1024}
+PASSWORD = {"type": "string", "maxLength": 1024, "writeOnly": True}
+NEW_PASSWORD = {
+    "type": "string", "minLength": MIN_PASSWORD_LENGTH, "maxLength": MAX_PASSWORD_LENGTH,
+    "writeOnly": True,
+    "description": f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters, not blank, "
+    "no control or invisible characters",
+}
 
 
 def _client() -> str:
     return request.remote_addr or "unknown"
 
 
-def _check_throttle() -> None:
-    decision = current_seccam().auth.throttle.check(_client())
+def _reserve_attempt() -> None:
+    """Take a throttle slot before hashing (429 when none is left)."""
+    decision = current_seccam().auth.throttle.reserve(_client())
     if not decision.allowed:
         raise ApiError(
             429, f"too many failed attempts; try again in {decision.retry_after} s",
@@ -57,13 +64,13 @@ async def auth_status() -> dict:
 })
 async def auth_validate(body: dict) -> dict:
     """Log in: the password for the API token. Failed attempts are throttled per address."""
-    _check_throttle()
+    _reserve_attempt()
     auth = current_seccam().auth
     ok = await asyncio.to_thread(auth.check_password, body["password"])
     if not ok:
-        auth.throttle.failed(_client())
         return {"valid": False}
     auth.throttle.succeeded(_client())
+    await asyncio.to_thread(auth.forget_first_password)
     return {"valid": True, "token": auth.token}
 
 
@@ -81,7 +88,7 @@ async def auth_regenerate() -> dict:
 @blueprint.post("/auth/set-password")
 @json_body({
     "type": "object",
-    "properties": {"current": PASSWORD, "new": PASSWORD},
+    "properties": {"current": PASSWORD, "new": NEW_PASSWORD},
     "required": ["current", "new"],
 })
 @responds(403, description="the current password is wrong")
@@ -91,14 +98,13 @@ async def auth_regenerate() -> dict:
 async def auth_set_password(body: dict) -> dict:
     """Change the dashboard password (needs the current one)."""
     new = body["new"]
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise BadRequest(f"new: the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(new) > MAX_PASSWORD_LENGTH:
-        raise BadRequest(f"new: the password must have at most {MAX_PASSWORD_LENGTH} characters")
-    _check_throttle()
+    problem = password_problem(new, "new")
+    if problem is not None:
+        raise BadRequest(problem)
+    _reserve_attempt()
     auth = current_seccam().auth
     if not await asyncio.to_thread(auth.check_password, body["current"]):
-        auth.throttle.failed(_client())
         raise ApiError(403, "current: the current password is wrong")
+    auth.throttle.succeeded(_client())
     await asyncio.to_thread(auth.set_password, new)
     return {"message": "Password updated"}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from quart import Blueprint
 
+from seccam_core.api.context import current_seccam
 from seccam_core.api.validation import responds
-from seccam_core.deploy import deploy_info
+from seccam_core.deploy import checkout_dir, deploy_info
 
 blueprint = Blueprint("deploy", __name__)
 
@@ -22,4 +25,9 @@ DEPLOY_INFO = {"type": "object", "properties": DEPLOY_FIELDS, "required": list(D
 @responds(200, schema=DEPLOY_INFO)
 async def get_deploy_info() -> dict:
     """``{"git_branch", "git_commit"}``, either null when not run from a git checkout."""
-    return await deploy_info()
+    return await deploy_info(running_checkout())
+
+
+def running_checkout() -> Path | None:
+    """The checkout of this server (``System.update_repo`` when set)."""
+    return checkout_dir(current_seccam().settings.value("System", "update_repo") or None)

@@ -32,10 +32,13 @@ async def events() -> Response:
     if seccam.bus.subscriber_count >= seccam.config.max_sse_streams:
         raise ApiError(503, "too many event streams are open; try again later",
                        headers={"Retry-After": "5"})
-    subscription = seccam.bus.subscribe(_last_event_id())
+    last_event_id = _last_event_id()
     heartbeat = seccam.config.heartbeat_seconds
 
     async def stream() -> AsyncIterator[bytes]:
+        # Subscribed only once the body is iterated: a stream dropped before its first
+        # byte never holds a subscriber (nor a place under the stream cap).
+        subscription = seccam.bus.subscribe(last_event_id)
         try:
             yield b": heartbeat\n\n"
             while True:

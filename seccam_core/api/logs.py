@@ -9,6 +9,7 @@ both resolved through :mod:`seccam_core.files`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from seccam_core.api.context import current_seccam
 from seccam_core.api.validation import NULLABLE_STRING, query_args, responds
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import BadRequest, NotFound
-from seccam_core.files import FileArea, resolve_request_path
+from seccam_core.files import FileArea, resolve_request_path, system_path_problem
 from seccam_core.log_setup import api_log_path
 from seccam_core.logs import (
     API_LOG_FORMAT,
@@ -114,6 +115,19 @@ SCRIPT_LOGS = {
         "required": ["name", "size", "category", "mtime"],
     },
 }
+
+
+def mediamtx_log_check(data_dir: Path) -> Any:
+    """``Logs.mediamtx_log`` must not resolve into the root or a system folder: it is
+    read and served (``/etc/shadow``, ``/dev/zero`` and their spellings are refused)."""
+
+    def check(new: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+        configured = new.get("mediamtx_log") or ""
+        if not configured:
+            return None
+        return system_path_problem("Logs.mediamtx_log", configured, data_dir)
+
+    return check
 
 
 def mediamtx_log_path(seccam: Seccam) -> Path:

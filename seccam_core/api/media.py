@@ -33,7 +33,7 @@ from seccam_core.api.validation import json_body, query_args, responds
 from seccam_core.errors import ApiError, BadRequest, NotFound, Unavailable
 from seccam_core.media.camera import CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError
-from seccam_core.media.layout import sidecars
+from seccam_core.media.layout import resolved_sidecars, sidecar_area, sidecars
 from seccam_core.media.recorder import RecorderUnavailable
 from seccam_core.media.service import MEDIA, MediaService
 
@@ -212,7 +212,16 @@ async def delete_snapshot(body: dict[str, Any]) -> Any:
 
 async def _sidecar(requested: Any, index: int) -> Response:
     video = _recording(requested, must_exist=False)
-    return await send_image(sidecars(video)[index])
+    return await send_sidecar(video, index)
+
+
+async def send_sidecar(video: Path, index: int) -> Response:
+    """A video's thumbnail (0) or sprite (1), through the safe resolver: 404 otherwise."""
+    try:
+        image = sidecar_area(video).resolve(str(sidecars(video)[index]))
+    except ApiError:
+        raise NotFound("no such image") from None
+    return await send_image(image)
 
 
 @blueprint.get("/thumbnail")
@@ -296,9 +305,9 @@ async def delete_video(body: dict[str, Any]) -> Any:
     path = _recording(body["video_path"])
 
     def remove() -> None:
-        path.unlink(missing_ok=True)
-        for sidecar in sidecars(path):
+        for sidecar in resolved_sidecars(path):
             sidecar.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
 
     await asyncio.to_thread(remove)
     service.archive.forget(path)

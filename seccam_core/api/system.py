@@ -9,10 +9,10 @@ from typing import Any
 from quart import Blueprint, request
 
 from seccam_core.api.context import current_seccam
-from seccam_core.api.deploy import DEPLOY_FIELDS
+from seccam_core.api.deploy import DEPLOY_FIELDS, running_checkout
 from seccam_core.api.validation import message_answer, responds
 from seccam_core.contributions import AlertLevel
-from seccam_core.deploy import PROJECT_DIR, deploy_info
+from seccam_core.deploy import checkout_dir, deploy_info
 from seccam_core.media.layout import media_layout
 from seccam_core.runtime import Seccam
 from seccam_core.system import info, update
@@ -136,14 +136,9 @@ async def _system_info(seccam: Seccam) -> dict[str, Any]:
     )
 
 
-_deploy_cache: dict[str, str | None] = {}
-
-
 async def _running_deploy_info() -> dict[str, str | None]:
-    """The branch and commit of the code this process runs: asked once (two git runs)."""
-    if not _deploy_cache:
-        _deploy_cache.update(await deploy_info())
-    return dict(_deploy_cache)
+    """The branch and commit of the code this process runs, as ``/deploy_info`` says."""
+    return await deploy_info(running_checkout())
 
 
 async def _system_stats(seccam: Seccam) -> dict[str, Any]:
@@ -180,25 +175,38 @@ async def get_alert_state() -> dict:
     return dict(health_of(current_seccam()).sampler.state)
 
 
-def _schedule(seccam: Seccam, field: str, delay: float, action: str) -> None:
+def _schedule(seccam: Seccam, field: str, delay: float, action: str) -> str | None:
+    """Schedule the command; the action already in progress instead, if there is one."""
     command = seccam.settings.value(SECTION, field)
-    health_of(seccam).power.schedule(command, delay, action)
-    seccam.bus.publish("system_power", {"action": action, "delay_seconds": delay})
+    busy = health_of(seccam).power.schedule(command, delay, action)
+    if busy is None:
+        seccam.bus.publish("system_power", {"action": action, "delay_seconds": delay})
+    return busy
+
+
+POWER_ANSWER = message_answer(in_progress={
+    "type": "string", "enum": ["restart", "reboot"],
+    "description": "present when this request started nothing: the action already waiting "
+                   "or running"})
 
 
 @blueprint.post("/system/restart")
-@responds(200, schema=message_answer())
+@responds(200, schema=POWER_ANSWER)
 async def restart() -> dict:
-    """Restart the seccam service, one second after answering."""
-    _schedule(current_seccam(), "restart_command", RESTART_DELAY, "restart")
+    """Restart the seccam service, one second after answering (once: see ``in_progress``)."""
+    busy = _schedule(current_seccam(), "restart_command", RESTART_DELAY, "restart")
+    if busy is not None:
+        return {"message": f"A {busy} is already in progress", "in_progress": busy}
     return {"message": "Restarting services..."}
 
 
 @blueprint.post("/system/reboot")
-@responds(200, schema=message_answer())
+@responds(200, schema=POWER_ANSWER)
 async def reboot() -> dict:
-    """Reboot the machine, two seconds after answering."""
-    _schedule(current_seccam(), "reboot_command", REBOOT_DELAY, "reboot")
+    """Reboot the machine, two seconds after answering (once: see ``in_progress``)."""
+    busy = _schedule(current_seccam(), "reboot_command", REBOOT_DELAY, "reboot")
+    if busy is not None:
+        return {"message": f"A {busy} is already in progress", "in_progress": busy}
     return {"message": "Rebooting..."}
 
 
@@ -208,12 +216,7 @@ def update_repo(seccam: Seccam) -> Path:
     An install with ``pip install .`` runs from site-packages: the systemd unit's
     ``WorkingDirectory`` (the clone) is then the checkout to look at.
     """
-    configured = seccam.settings.value(SECTION, "update_repo") or ""
-    if configured:
-        return Path(configured)
-    if (PROJECT_DIR / ".git").exists():
-        return PROJECT_DIR
-    return Path.cwd()
+    return checkout_dir(seccam.settings.value(SECTION, "update_repo") or None) or Path.cwd()
 
 
 @blueprint.get("/system/update/check")

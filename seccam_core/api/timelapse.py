@@ -14,7 +14,7 @@ from seccam_core.api.media import (
     json_list,
     media,
     required_text,
-    send_image,
+    send_sidecar,
     send_video,
     video_responses,
 )
@@ -32,7 +32,7 @@ from seccam_core.api.validation import (
     query_args,
     responds,
 )
-from seccam_core.media.layout import sidecars
+from seccam_core.media.layout import resolved_sidecars, sidecars
 from seccam_core.media.sections import TIMELAPSE_SCHEMA
 
 blueprint = Blueprint("timelapse", __name__)
@@ -147,7 +147,7 @@ async def timelapse_thumbnail(query: dict[str, Any]) -> Any:
     video = media().layout.timelapse_area().resolve(
         required_text(query.get("path"), "path"), must_exist=False
     )
-    return await send_image(sidecars(video)[0])
+    return await send_sidecar(video, 0)
 
 
 @blueprint.post("/timelapse/delete")
@@ -159,9 +159,9 @@ async def timelapse_delete(body: dict[str, Any]) -> Any:
     path = service.layout.timelapse_area().resolve(body["path"])
 
     def remove() -> None:
-        path.unlink(missing_ok=True)
-        for sidecar in sidecars(path):
+        for sidecar in resolved_sidecars(path):
             sidecar.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
 
     await asyncio.to_thread(remove)
     service.archive.forget(path)

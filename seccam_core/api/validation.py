@@ -9,35 +9,37 @@ really validates. A failure is a 400 naming the field; nothing else runs.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import jsonschema
-from quart import request
+from quart import g, request
 
+from seccam_core import json_values
 from seccam_core.api.context import current_seccam
 from seccam_core.errors import ApiError, BadRequest
+from seccam_core.json_schema import Validator
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
-_VALIDATORS: dict[int, jsonschema.Draft202012Validator] = {}
+_VALIDATORS: dict[int, Any] = {}
 
 
-def _validator(schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
+def _validator(schema: Mapping[str, Any]) -> Any:
     key = id(schema)
     if key not in _VALIDATORS:
-        _VALIDATORS[key] = jsonschema.Draft202012Validator(schema)
+        _VALIDATORS[key] = Validator(schema)
     return _VALIDATORS[key]
 
 
 def validation_message(error: jsonschema.ValidationError) -> str:
     """``gpio: 99 is greater than the maximum of 27``: the field first, then the problem."""
     path = ".".join(str(part) for part in error.absolute_path)
+    if isinstance(error.schema, Mapping) and error.schema.get("writeOnly"):
+        # A password: name the broken rule, never quote the value.
+        return f"{path or 'the body'}: does not meet {error.validator} {error.validator_value!r}"
     if error.validator == "required" or not path:
         return error.message
-    if error.validator == "additionalProperties":
-        return f"{path}: {error.message}"
     return f"{path}: {error.message}"
 
 
@@ -49,19 +51,34 @@ def check(schema: Mapping[str, Any], value: Any) -> None:
 
 
 async def read_json_object() -> dict[str, Any]:
-    """The request body as a JSON object (``{}`` when empty), or a 400/415."""
+    """The request body as a JSON object (``{}`` when empty), or a 400/415.
+
+    Every JSON body is read here: non-finite numbers, lone surrogates and nesting deeper
+    than :data:`seccam_core.json_values.MAX_DEPTH` are refused with a 400.
+    """
     raw = await request.get_data()
     if not raw or not raw.strip():
         return {}
     if request.mimetype != "application/json":
         raise ApiError(415, "the request body must be JSON (Content-Type: application/json)")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    body = await parsed_json_body()
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     return body
+
+
+async def parsed_json_body() -> Any:
+    """A JSON body parsed once per request by :func:`seccam_core.json_values.loads`.
+
+    The app calls it for every request with a JSON body, whether its view reads one or
+    not, so every operation refuses the same values with the same 400.
+    """
+    if "seccam_body" not in g:
+        try:
+            g.seccam_body = json_values.loads(await request.get_data())
+        except json_values.JsonValueError as exc:
+            raise BadRequest(f"the request body is not acceptable JSON: {exc}") from None
+    return g.seccam_body
 
 
 def _remember(view: Any, kind: str, schema: Any) -> None:
@@ -143,7 +160,7 @@ def json_body(
             if callable(schema):
                 built = schema(current_seccam())
                 error = jsonschema.exceptions.best_match(
-                    jsonschema.Draft202012Validator(built).iter_errors(body))
+                    Validator(built).iter_errors(body))
                 if error is not None:
                     raise BadRequest(validation_message(error))
             else:
@@ -189,3 +206,17 @@ def query_args(schema: Mapping[str, Any]) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def check_request_strings(args: Any, view_args: Mapping[str, Any] | None) -> None:
+    """400 when a decoded query or path string cannot be encoded (a lone surrogate) or
+    holds a NUL: no file name, log line or answer could carry it.
+    """
+    fields = [(f"query parameter {key!r}", value) for key, value in args.items(multi=True)]
+    fields += [(f"query parameter {key!r}", key) for key in args]
+    fields += [(f"path part {key!r}", value) for key, value in (view_args or {}).items()]
+    for where, value in fields:
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value or json_values.value_problem(value) is not None:
+            raise BadRequest(f"{where}: the text holds a NUL or is not valid Unicode")

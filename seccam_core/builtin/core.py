@@ -20,13 +20,15 @@ API_SECTION = SettingsSection(
                 "type": "array",
                 "items": {"type": "string", "maxLength": 200},
                 "maxItems": 50,
-                "description": "Origins allowed to call the API from a browser; \"*\" "
-                "allows any origin while authentication is on.",
+                "description": "Other origins allowed to call the API from a browser "
+                "(the dashboard's own origin always is); \"*\" allows any origin while "
+                "authentication is on. Never applies to the login (/auth/validate); "
+                "\"null\" is never allowed.",
             },
         },
         "additionalProperties": False,
     },
-    defaults={"cors_origins": ["*"]},
+    defaults={"cors_origins": []},
 )
 
 
@@ -42,3 +44,9 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
     return [auth.blueprint, settings.blueprint, events.blueprint, plugins.blueprint,
             actions.blueprint,
             deploy.blueprint, logs.blueprint, openapi.blueprint]
+
+
+@hookimpl
+def seccam_startup(seccam: Seccam) -> None:
+    """Rules for the core's sections that need the data folder."""
+    seccam.settings.add_check(logs.LOGS_SECTION.name, logs.mediamtx_log_check(seccam.data_dir))

@@ -4,6 +4,8 @@ update check)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from quart import Blueprint
@@ -11,6 +13,7 @@ from quart import Blueprint
 from seccam_core import hookimpl
 from seccam_core.api import system
 from seccam_core.contributions import AlertMetric, SettingsSection
+from seccam_core.files import system_path_problem
 from seccam_core.runtime import Seccam
 from seccam_core.system.alert_metrics import core_metrics
 from seccam_core.system.alerts import AlertSampler
@@ -87,9 +90,18 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
     return [system.blueprint]
 
 
+def _repo_check(data_dir: Path) -> Any:
+    def check(new: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+        repo = new.get("update_repo") or ""
+        return system_path_problem("System.update_repo", repo, data_dir) if repo else None
+
+    return check
+
+
 @hookimpl
 def seccam_startup(seccam: Seccam) -> None:
     """Start the alert sampler; its first sample is taken at once."""
+    seccam.settings.add_check(SYSTEM_SECTION.name, _repo_check(seccam.data_dir))
     load = CpuLoadMeter()
     load.per_core()  # the first reading: the window starts now
 

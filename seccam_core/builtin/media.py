@@ -18,7 +18,7 @@ from seccam_core.contributions import ActionContext, ActionType, SettingsSection
 from seccam_core.events import Event
 from seccam_core.incidents import INCIDENTS, IncidentTracker
 from seccam_core.media.recorder import RecorderUnavailable
-from seccam_core.media.sections import CAMERA_SECTION, TIMELAPSE_SECTION
+from seccam_core.media.sections import CAMERA_SECTION, TIMELAPSE_SECTION, camera_check
 from seccam_core.media.service import MEDIA, MediaService
 from seccam_core.runtime import Seccam
 
@@ -79,6 +79,9 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
 @hookimpl
 async def seccam_startup(seccam: Seccam) -> None:
     """Start the camera pipeline, the timelapse worker; index the archive."""
+    # Before anything reads it: a stored folder or source that breaks the rules falls
+    # back to the defaults instead of failing the plugin.
+    seccam.settings.add_check(CAMERA_SECTION.name, camera_check(seccam.data_dir))
     media = MediaService(seccam)
     media.provide_services()
     await media.start()

@@ -8,7 +8,7 @@ from seccam_core import hookimpl
 from seccam_core.api import sensors as sensors_api
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
-from seccam_core.sensing.config import SENSOR_SECTION
+from seccam_core.sensing.config import SENSOR_SECTION, section_check
 from seccam_core.sensing.controller import SENSOR_CONTROLLER, SensorController
 
 
@@ -27,6 +27,7 @@ def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
 @hookimpl
 async def seccam_startup(seccam: Seccam) -> None:
     """Start the sensor controller and provide it as the ``SENSORS`` service."""
+    seccam.settings.add_check(SENSOR_SECTION.name, section_check(seccam.sensor_types))
     controller = SensorController(seccam)
     seccam.provide(SENSOR_CONTROLLER, controller)
     await controller.start()

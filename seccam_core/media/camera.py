@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from seccam_core.media.ffmpeg import FfmpegJob, FfmpegProcess, FfmpegRunner
+from seccam_core.settings import mask_credentials
 
 log = logging.getLogger(__name__)
 
@@ -246,11 +247,7 @@ class CameraPipeline:
     @property
     def public_source(self) -> str:
         """The source without any credentials an RTSP URL may carry."""
-        source = self.config.source
-        if "@" in source and "://" in source:
-            scheme, rest = source.split("://", 1)
-            return f"{scheme}://***@{rest.split('@', 1)[1]}"
-        return source
+        return str(mask_credentials(self.config.source))
 
     # --- segments -----------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seccam_core.errors import SeccamError
 from seccam_core.files import FileArea
 
 if TYPE_CHECKING:
@@ -67,6 +68,28 @@ def sidecars(video: Path) -> list[Path]:
     return [video.with_name(stem + suffix) for suffix in SIDECAR_SUFFIXES]
 
 
+SIDECAR_PATTERNS = tuple(f"{prefix}_*{suffix}" for prefix in ("output", "timelapse")
+                         for suffix in SIDECAR_SUFFIXES)
+
+
+def sidecar_area(video: Path) -> FileArea:
+    """The sidecars beside an already resolved video, as a file area: a sidecar is served
+    or deleted only when its own real path is a regular file beside the video."""
+    return FileArea(video.parent, SIDECAR_PATTERNS)
+
+
+def resolved_sidecars(video: Path) -> list[Path]:
+    """The sidecars of ``video`` that exist and pass the safe resolver (links out are not)."""
+    area = sidecar_area(video)
+    found = []
+    for sidecar in sidecars(video):
+        try:
+            found.append(area.resolve(str(sidecar)))
+        except SeccamError:  # the resolver refused it (400/404)
+            continue
+    return found
+
+
 def merge_meta(video: Path, extra: dict[str, Any]) -> None:
     """Add fields to a video's ``.meta.json`` (written atomically; a damaged one is replaced)."""
     target = sidecars(video)[2]
@@ -95,9 +118,9 @@ def unique_name(folder: Path, prefix: str, suffix: str, when: datetime) -> Path:
 
 def time_from_name(name: str) -> datetime | None:
     """The local creation time encoded in a recording or snapshot name."""
-    match = NAME_TIME.match(name)
+    match = NAME_TIME.fullmatch(name)
     if match is None:
-        match = TIMELAPSE_DATE.match(name)
+        match = TIMELAPSE_DATE.fullmatch(name)
         if match is None:
             return None
         return datetime.strptime(match.group(1), "%Y%m%d")

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,7 @@ class MediaService:
         self._remove_listener: Any = None
         self._indexed: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._shared_snapshot: tuple[int, asyncio.Future[Path]] | None = None
 
     async def indexed(self) -> ArchiveIndex:
         """The archive index, once its startup scan has finished."""
@@ -126,7 +128,20 @@ class MediaService:
     # --- snapshots ------------------------------------------------------------------------
 
     async def snapshot(self) -> Path:
-        """One JPEG from the live camera into the recordings folder, never overwriting."""
+        """One JPEG from the live camera into the recordings folder, never overwriting.
+
+        Requests arriving while a capture started in the same second is running share
+        it (and its path): a burst of requests costs one ffmpeg run, not one each.
+        """
+        second = int(time.time())
+        shared = self._shared_snapshot
+        if shared is not None and shared[0] == second and not shared[1].done():
+            return await asyncio.shield(shared[1])
+        capture = asyncio.ensure_future(self._capture_snapshot())
+        self._shared_snapshot = (second, capture)
+        return await asyncio.shield(capture)
+
+    async def _capture_snapshot(self) -> Path:
         await self.camera.wait_while_starting()
         segment = self.camera.fresh_segment()
         target = await asyncio.to_thread(self._reserve_snapshot)

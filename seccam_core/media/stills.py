@@ -1,12 +1,16 @@
 """Still images cut with ffmpeg: snapshots, thumbnails, timelapse frames, sprite sheets.
 
 Each function writes to a temporary name and renames into place, so a reader never
-sees half a JPEG and a failed run leaves nothing behind.
+sees half a JPEG and a failed run leaves nothing behind. Every still job of a runner
+waits for a place in a small pool (:data:`STILL_POOL_SIZE`): 200 snapshot requests at
+once ran 9 ffmpeg processes (about 500 MB) before, more than a 512 MB Pi has.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 from pathlib import Path
 
 from seccam_core.media.ffmpeg import (
@@ -21,6 +25,18 @@ SPRITE_FRAMES = 10
 SPRITE_TILE = (160, 90)
 SPRITE_MIN_SECONDS = 2.0
 STILL_TIMEOUT = 10.0
+STILL_POOL_SIZE = 2
+"""Still jobs (snapshots, thumbnails, sprites, timelapse frames) running at once, per runner."""
+
+_pools: weakref.WeakKeyDictionary[FfmpegRunner, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def still_pool(runner: FfmpegRunner) -> asyncio.Semaphore:
+    """The runner's pool of still-job places (made on first use)."""
+    pool = _pools.get(runner)
+    if pool is None:
+        pool = _pools[runner] = asyncio.Semaphore(STILL_POOL_SIZE)
+    return pool
 
 
 def _temp_for(target: Path) -> Path:
@@ -31,11 +47,12 @@ async def write_jpeg(runner: FfmpegRunner, name: str, args: list[str], target: P
                      time_limit: float = STILL_TIMEOUT) -> Path:
     temp = _temp_for(target)
     try:
-        await runner.run(FfmpegJob(
-            name, ("-loglevel", "error", "-y", *args, "-f", "image2", "-update", "1",
-                   str(temp)),
-            timeout=time_limit,
-        ))
+        async with still_pool(runner):
+            await runner.run(FfmpegJob(
+                name, ("-loglevel", "error", "-y", *args, "-f", "image2", "-update", "1",
+                       str(temp)),
+                timeout=time_limit,
+            ))
         if not temp.is_file() or temp.stat().st_size == 0:
             raise FfmpegError(f"ffmpeg {name} wrote no image")
         os.replace(temp, target)

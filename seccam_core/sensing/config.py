@@ -6,16 +6,19 @@ One active sensor: its ``type``, ``gpio`` (BCM 0-27, ``null`` for a type without
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jsonschema
 
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import InvalidValue
+from seccam_core.json_schema import Validator
 from seccam_core.sensing.types import SensorType, calibration_defaults
 
 SECTION = "Sensor"
+TYPE_NAME = {"type": "string", "minLength": 1, "maxLength": 64,
+             "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"}
 MAX_GPIO = 27
 MAX_HOLD_SECONDS = 3600
 
@@ -34,8 +37,7 @@ SENSOR_SECTION = SettingsSection(
     schema={
         "type": "object",
         "properties": {
-            "type": {"type": "string", "minLength": 1, "maxLength": 64,
-                     "description": "Sensor type (see GET /sensor/types)."},
+            "type": {**TYPE_NAME, "description": "Sensor type (see GET /sensor/types)."},
             "gpio": GPIO_SCHEMA,
             "enabled": {"type": "boolean",
                         "description": "Whether the sensor triggers recordings."},
@@ -61,7 +63,7 @@ SENSOR_SECTION = SettingsSection(
 CONFIGURE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "type": {"type": "string", "minLength": 1, "maxLength": 64},
+        "type": TYPE_NAME,
         "gpio": GPIO_SCHEMA,
         "enabled": {"type": "boolean", "default": True},
         "hold_seconds": {**HOLD_SCHEMA, "default": 10},
@@ -100,8 +102,7 @@ def configure_schema(seccam: Any) -> dict[str, Any]:
 
 SENSOR_TEST_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"type": {"type": "string", "minLength": 1, "maxLength": 64},
-                   "gpio": GPIO_SCHEMA},
+    "properties": {"type": TYPE_NAME, "gpio": GPIO_SCHEMA},
     "required": ["type"],
     "additionalProperties": False,
 }
@@ -123,7 +124,7 @@ def sensor_type_named(name: str, types: Mapping[str, SensorType]) -> SensorType:
 
 def calibration_problem(sensor_type: SensorType, calibration: Any) -> str | None:
     """``calibration.pulse_count: 50 is greater than the maximum of 20``, or ``None``."""
-    validator = jsonschema.Draft202012Validator(sensor_type.calibration_schema)
+    validator = Validator(sensor_type.calibration_schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(calibration))
     if error is None:
         return None
@@ -167,3 +168,30 @@ def section_from_request(
         "invert_logic": body.get("invert_logic", False),
         "calibration": calibration,
     }
+
+
+def section_check(
+    types: Mapping[str, SensorType],
+) -> Callable[[Mapping[str, Any], Mapping[str, Any]], str | None]:
+    """The ``Sensor`` rules beyond its schema, for every route that writes the section.
+
+    The type must be installed (a stored type whose plugin was uninstalled is kept
+    until the type is changed), a type with a pin needs one, and the calibration must
+    match the type's schema.
+    """
+
+    def check(new: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+        name = new.get("type")
+        sensor_type = types.get(name) if isinstance(name, str) else None
+        if sensor_type is None:
+            if name == previous.get("type"):
+                return None
+            return (f"{SECTION}.type: unknown sensor type {name!r} "
+                    f"(installed: {', '.join(sorted(types))})")
+        if sensor_type.uses_gpio and pin_for(sensor_type, new.get("gpio")) is None:
+            return f"{SECTION}.gpio: the {sensor_type.name} sensor needs a pin (0-{MAX_GPIO})"
+        calibration = new.get("calibration") or {}
+        problem = calibration_problem(sensor_type, full_calibration(sensor_type, calibration))
+        return None if problem is None else f"{SECTION}.{problem}"
+
+    return check

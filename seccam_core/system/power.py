@@ -24,18 +24,39 @@ COMMAND_TIMEOUT = 120.0
 
 
 class PowerControl:
-    """Runs a command after a delay, in the background; keeps its tasks until done."""
+    """Runs one command at a time after a delay, in the background.
+
+    While a restart or reboot is waiting or running, another request starts nothing:
+    :meth:`schedule` returns the label of the one in progress instead.
+    """
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[int | None]] = set()
+        self._current: str | None = None
 
-    def schedule(self, argv: Sequence[str], delay: float, label: str) -> None:
-        """Run ``argv`` after ``delay`` seconds; failures are logged, never raised."""
+    @property
+    def in_progress(self) -> str | None:
+        """The label (``restart``, ``reboot``) of the command waiting or running, if any."""
+        return self._current
+
+    def schedule(self, argv: Sequence[str], delay: float, label: str) -> str | None:
+        """Run ``argv`` after ``delay`` seconds; failures are logged, never raised.
+
+        Returns ``None`` when scheduled, or the label already in progress (nothing runs).
+        """
+        if self._current is not None:
+            return self._current
+        self._current = label
         task = asyncio.get_running_loop().create_task(
             self._run_later(list(argv), delay, label), name=f"seccam-{label}"
         )
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+        return None
+
+    def _done(self, task: asyncio.Task[int | None]) -> None:
+        self._tasks.discard(task)
+        self._current = None
 
     @staticmethod
     async def _run_later(argv: list[str], delay: float, label: str) -> int | None:

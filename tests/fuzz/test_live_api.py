@@ -167,3 +167,80 @@ schema = schemathesis.pytest.from_fixture("live_api")
 def test_every_operation_answers_as_documented(case):
     server = _servers["live"]
     case.call_and_validate(headers={"Authorization": f"Bearer {server.token}"})
+
+
+# --- values no operation may accept (issue 17) --------------------------------------------
+
+POISONED_VALUES = {
+    "NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity", "1e999": "1e999",
+    "lone surrogate": '"\\ud800"', "lone surrogate in a key": None,
+    "nesting 64 deep": "[" * 64 + "1" + "]" * 64,
+    "nesting 20000 deep": "[" * 20_000 + "]" * 20_000,  # far past Python's recursion limit
+}
+POISONED_QUERY = {"NUL": "a%00b", "encoded surrogate": "%ED%A0%80", "overlong": "%C0%AF"}
+
+
+def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method.upper(), path, operation)
+            for path, operations in spec["paths"].items()
+            for method, operation in operations.items()
+            if method in {"get", "post", "put", "patch", "delete"} and path != "/events"]
+
+
+def _poisoned_body(operation: dict[str, Any], value: str | None) -> str:
+    """The poison under each of the operation's own body fields (or a made-up one)."""
+    schema = (operation.get("requestBody", {}).get("content", {})
+              .get("application/json", {}).get("schema", {}))
+    fields = sorted(schema.get("properties", {})) or ["value"]
+    if value is None:
+        return '{"\\udc80": 1}'
+    return "{" + ", ".join(f'"{field}": {value}' for field in fields) + "}"
+
+
+def _with_path_parameters(path: str, value: str) -> str:
+    import re
+
+    return re.sub(r"\{[^}]+\}", value, path)
+
+
+def test_every_operation_refuses_non_finite_unencodable_and_deep_values(live_api):
+    """Every operation of the spec, each poison in a JSON body under each of its fields:
+    a 400 (never a 5xx, never a change, also where the operation takes no body); every
+    GET's query and path parameters with a NUL or bytes that are not UTF-8: never a
+    5xx, and a NUL is a 400."""
+    server = _servers["live"]
+    spec = httpx.get(server.url + "/openapi.json", timeout=30).json()
+    operations = _operations(spec)
+    assert len(operations) > 60
+    before = httpx.get(server.url + "/settings", timeout=30,
+                       headers={"Authorization": f"Bearer {server.token}"}).json()
+    failures = []
+    with server.client() as client:
+        for method, path, operation in operations:
+            url = _with_path_parameters(path, "output_20200101_000000.mp4")
+            if method != "GET":
+                for name, value in POISONED_VALUES.items():
+                    response = client.request(
+                        method, url, content=_poisoned_body(operation, value),
+                        headers={"Content-Type": "application/json"})
+                    # 413: the body, a copy per field, is over that operation's size limit.
+                    if response.status_code not in (400, 413):
+                        failures.append((method, path, name, response.status_code))
+            if method != "GET":
+                continue
+            parameters = [p["name"] for p in operation.get("parameters", [])
+                          if p.get("in") == "query"] or ["x"]
+            for name, text in POISONED_QUERY.items():
+                query = "&".join(f"{parameter}={text}" for parameter in parameters)
+                response = client.get(f"{url}?{query}")
+                if response.status_code >= 500 or (name == "NUL" and response.status_code != 400):
+                    failures.append((method, path, f"query {name}", response.status_code))
+                poisoned_path = _with_path_parameters(path, text)
+                if poisoned_path != path:
+                    response = client.get(poisoned_path)
+                    if response.status_code >= 500:
+                        failures.append((method, path, f"path {name}", response.status_code))
+    assert not failures, failures
+    after = httpx.get(server.url + "/settings", timeout=30,
+                      headers={"Authorization": f"Bearer {server.token}"}).json()
+    assert after == before, "no poisoned request changed a setting"

@@ -10,14 +10,16 @@ from __future__ import annotations
 import subprocess
 
 from netns_fence import host_nat_rules
-from recording_kit import wait_until
+from recording_kit import add_settings, wait_until
 
 REDIRECT = "--dport 80 -j REDIRECT --to-ports 3000"
 
 
 def test_the_portal_rule_lands_in_the_namespace_not_on_the_host(
-        integration_netns, seccam_live_server):
+        integration_netns, seccam_live_server, seccam_data_dir):
     host_before = host_nat_rules()
+    # On, as on a Pi with its access point (off by default where there is no ap0).
+    add_settings(seccam_data_dir, {"CaptivePortal": {"enabled": True}})
     # Start from an empty table, so the rule found below is this server's doing.
     subprocess.run([*integration_netns.iptables_command, "-t", "nat", "-F", "PREROUTING"],
                    check=True, capture_output=True)

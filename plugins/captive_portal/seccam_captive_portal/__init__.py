@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from seccam_captive_portal.api import blueprint
-from seccam_captive_portal.portal import SECTION, CaptivePortal, portal_of
+from seccam_captive_portal.portal import CaptivePortal, portal_of, section
 from seccam_core import hookimpl
 
 if TYPE_CHECKING:
@@ -23,8 +23,9 @@ __all__ = ["CaptivePortal", "portal_of"]
 
 @hookimpl
 def seccam_settings_sections() -> list[SettingsSection]:
-    """The ``CaptivePortal`` section: enabled, interface, dashboard_port, iptables_command."""
-    return [SECTION]
+    """The ``CaptivePortal`` section: enabled (by default only where the access point's
+    interface exists), interface, dashboard_port, iptables_command."""
+    return [section()]
 
 
 @hookimpl

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seccam_captive_portal.firewall import Firewall, FirewallError, RedirectRule
+from seccam_captive_portal.firewall import Firewall, FirewallError, FirewallMissing, RedirectRule
 from seccam_core import ServiceKey, SettingsSection
 
 if TYPE_CHECKING:
@@ -49,7 +53,7 @@ SECTION = SettingsSection(
         "additionalProperties": False,
     },
     defaults={
-        "enabled": True,
+        "enabled": False,
         "interface": "ap0",
         "dashboard_port": 3000,
         "iptables_command": ["iptables"],
@@ -57,6 +61,25 @@ SECTION = SettingsSection(
     # A client able to choose the command would choose what runs as root.
     internal_fields=frozenset({"iptables_command"}),
 )
+NET_CLASS = Path("/sys/class/net")
+
+
+def section(net_class: Path = NET_CLASS) -> SettingsSection:
+    """The section, on by default only where the access point's interface exists: tried
+    as root on any other machine, it would change that machine's firewall."""
+    interface = str(SECTION.defaults["interface"])
+    on = (net_class / interface).exists()
+    return dataclasses.replace(SECTION, defaults={**SECTION.defaults, "enabled": on})
+
+
+def iptables_check(new: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+    """Switching the portal on needs iptables, whichever route asks (a settings rule)."""
+    if not new.get("enabled") or previous.get("enabled"):
+        return None
+    command = new.get("iptables_command") or ["iptables"]
+    if shutil.which(str(command[0])) is None:
+        return f"{SECTION_NAME}.enabled: {command[0]} is not installed"
+    return None
 
 
 class CaptivePortal:
@@ -77,7 +100,7 @@ class CaptivePortal:
 
     @property
     def enabled(self) -> bool:
-        return bool(self.seccam.settings.value(SECTION_NAME, "enabled", True))
+        return bool(self.seccam.settings.value(SECTION_NAME, "enabled", False))
 
     def rule(self) -> RedirectRule:
         section = self.seccam.settings.get(SECTION_NAME)
@@ -121,6 +144,11 @@ class CaptivePortal:
         try:
             async with self._lock:
                 await self._apply(self.enabled)
+        except FirewallMissing as exc:
+            if self.enabled:
+                log.error("captive portal (%s): could not update the firewall: %s", why, exc)
+            else:  # off, and no iptables: there is no rule to remove
+                log.info("captive portal (%s): off (%s)", why, exc)
         except FirewallError as exc:
             log.error("captive portal (%s): could not update the firewall: %s", why, exc)
         else:
@@ -140,6 +168,7 @@ class CaptivePortal:
 
     def start(self) -> None:
         """Sync in the background (a slow iptables never delays the server) and follow changes."""
+        self.seccam.settings.add_check(SECTION_NAME, iptables_check)
         self._remove_listener = self.seccam.bus.add_listener(self._on_event)
         self._spawn("startup")
 

@@ -81,12 +81,16 @@ def netns() -> Iterator[Namespace]:
 
 @pytest.fixture
 def portal_settings(seccam_data_dir: Path) -> Callable[..., None]:
-    """Write the ``CaptivePortal`` section before the server starts (as an owner would)."""
+    """Write the ``CaptivePortal`` section before the server starts (as an owner would).
+
+    On, unless told otherwise: these tests play a Pi with its access point, where the
+    portal is on by default (this machine has no ``ap0``, so its default is off).
+    """
 
     def write(**section: object) -> None:
         path = seccam_data_dir / "settings.json"
         document = json.loads(path.read_text()) if path.exists() else {}
-        document.setdefault("CaptivePortal", {}).update(section)
+        document.setdefault("CaptivePortal", {"enabled": True}).update(section)
         path.write_text(json.dumps(document))
 
     return write

@@ -10,6 +10,7 @@ import json
 import sys
 
 import seccam_captive_portal
+from seccam_captive_portal.portal import PORTAL
 
 
 def test_plugin_is_installed(seccam_live_server, netns, portal_settings):
@@ -21,7 +22,7 @@ def test_plugin_is_installed(seccam_live_server, netns, portal_settings):
     assert plugins["captive_portal"]["distribution"] == "seccam-captive-portal"
 
 
-def test_enabled_by_default_adds_the_rule_at_startup(seccam_live_server, netns, portal_settings,
+def test_enabled_adds_the_rule_at_startup(seccam_live_server, netns, portal_settings,
                                                      backend):
     netns.iptables = backend
     portal_settings(iptables_command=netns.command())
@@ -159,3 +160,35 @@ def test_startup_does_not_wait_for_iptables(seccam_live_server, netns, portal_se
     assert status.status_code == 200
     assert netns.redirect_rules() == []  # the server answers while the sync still runs
     assert len(netns.wait_for_rules(1)) == 1
+
+
+def test_off_by_default_unless_the_access_point_interface_exists(
+        seccam_live_server, netns, seccam_data_dir, tmp_path):
+    """Tried as root on a laptop, the portal must not touch its firewall."""
+    from seccam_captive_portal.portal import section
+
+    assert section(tmp_path).defaults["enabled"] is False
+    (tmp_path / "ap0").mkdir()
+    assert section(tmp_path).defaults["enabled"] is True
+    (seccam_data_dir / "settings.json").write_text(json.dumps(
+        {"CaptivePortal": {"iptables_command": netns.command()}}))
+    server = seccam_live_server(seccam_captive_portal)
+    assert server.client().get("/captive-portal").json() == {"enabled": False, "active": False}
+    server.call(lambda: server.seccam.require(PORTAL).wait_idle())
+    assert netns.redirect_rules() == []
+
+
+def test_without_iptables_both_routes_refuse_and_off_logs_no_error(
+        seccam_live_server, seccam_data_dir, caplog):
+    (seccam_data_dir / "settings.json").write_text(json.dumps({"CaptivePortal": {
+        "enabled": False, "iptables_command": ["/nonexistent/iptables"]}}))
+    server = seccam_live_server(seccam_captive_portal)
+    client = server.client()
+    server.call(lambda: server.seccam.require(PORTAL).wait_idle())
+    assert client.post("/captive-portal", json={"enabled": True}).status_code == 503
+    by_settings = client.post("/settings", json={"CaptivePortal": {"enabled": True}})
+    assert by_settings.status_code == 400
+    assert "not installed" in by_settings.json()["error"]
+    assert client.get("/settings").json()["CaptivePortal"]["enabled"] is False
+    assert not [r for r in caplog.records
+                if r.levelname == "ERROR" and "captive" in r.getMessage()]

@@ -46,7 +46,7 @@ def recording_time(name: str) -> datetime | None:
     """
     if not name.startswith("output_") or name.endswith(PART_SUFFIX):
         return None
-    match = NAME_TIME.match(name)
+    match = NAME_TIME.fullmatch(name)
     if match is None or not name_allowed(name, (RECORDING_PATTERN,)):
         return None
     try:

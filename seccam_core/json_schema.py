@@ -1,0 +1,68 @@
+"""JSON Schema validation as seccam applies it, for request bodies and settings alike.
+
+Two rules differ from ``jsonschema``'s defaults, so a schema means what it says:
+
+* ``pattern`` follows ECMA-262, as JSON Schema specifies: ``$`` matches only at the end
+  of the text. Python's ``$`` also matches before a final newline, so
+  ``"testpattern\\n"`` passed ``^testpattern$`` and the camera restarted forever.
+* ``integer`` means an integer: ``22.0`` is refused, never stored for a pin number.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import jsonschema
+from jsonschema import validators
+
+
+def ecma_pattern(pattern: str) -> str:
+    """``pattern`` with each ``$`` anchor (outside classes, unescaped) made ``\\Z``."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=512)
+def compiled(pattern: str) -> re.Pattern[str]:
+    """The compiled ECMA-like form of a schema pattern (cached)."""
+    return re.compile(ecma_pattern(pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    if validator.is_type(instance, "string") and not compiled(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _strict_integer(checker: Any, instance: Any) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+Validator = validators.extend(
+    jsonschema.Draft202012Validator,
+    validators={"pattern": _pattern},
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", _strict_integer),
+)
+"""Draft 2020-12 with ECMA ``$`` in patterns and integers that are ints."""
+
+
+def first_error(schema: Mapping[str, Any], value: Any) -> jsonschema.ValidationError | None:
+    """The most relevant validation error of ``value``, or ``None`` when it is valid."""
+    return jsonschema.exceptions.best_match(Validator(schema).iter_errors(value))
