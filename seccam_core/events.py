@@ -2,7 +2,8 @@
 
 Every event gets a monotonic id. Ids start at the wall-clock milliseconds of the
 process start, so they keep growing across restarts and a client reconnecting with an
-old ``Last-Event-ID`` is replayed everything still buffered. Each SSE subscriber owns a
+old ``Last-Event-ID`` is replayed everything still buffered (and, by ``GET /events``,
+what the event history kept from before the buffer). Each SSE subscriber owns a
 bounded queue; a subscriber that falls that far behind is disconnected (it reconnects
 and is replayed from the buffer) instead of slowing the publisher or growing memory.
 """
@@ -175,6 +176,18 @@ class EventBus:
 
     def events_after(self, last_event_id: int) -> Iterable[Event]:
         return [event for event in self._replay if event.id > last_event_id]
+
+    def continue_after(self, event_id: int) -> None:
+        """Hand out ids above ``event_id`` from now on (the last one a previous run kept:
+        a run that published faster than one event per millisecond ends ahead of the
+        clock this run's ids started from)."""
+        self._next_id = max(self._next_id, event_id)
+
+    def gap_before_buffer(self, last_event_id: int) -> int | None:
+        """If events after ``last_event_id`` are no longer buffered, the first id that is
+        (``last_id + 1`` when nothing is): the replay must start elsewhere (the history)."""
+        first = self._replay[0].id if self._replay else self._next_id + 1
+        return first if first > last_event_id + 1 else None
 
     @property
     def subscriber_count(self) -> int:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = PROJECT_NAME
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "seccam_core.builtin.core",
+    "seccam_core.builtin.catalogue",
     "seccam_core.builtin.sensors",
     "seccam_core.builtin.media",
     "seccam_core.builtin.health",

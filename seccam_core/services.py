@@ -109,10 +109,11 @@ class Recorder(Protocol):
 
 @runtime_checkable
 class Archive(Protocol):
-    """The index of recordings, snapshots and timelapses in the recordings folder."""
+    """The catalogue of recordings, snapshots and timelapses in the recordings folder."""
 
-    def forget(self, path: str | Path) -> bool:
-        """Drop a file deleted from the folder; true if it was indexed."""
+    def forget(self, path: str | Path) -> object:
+        """Drop a file deleted from the folder. Queued: the next answer no longer lists
+        it; the result (a future of whether it was catalogued) may be ignored."""
 
 
 @runtime_checkable

@@ -21,6 +21,7 @@ from seccam_core.api.media_schemas import (
     DELETED_FILE,
     LIST_QUERY,
     PATH_QUERY,
+    RECONCILED,
     RECORDING_LIST,
     RECORDING_STATUS,
     RECORDING_TOGGLED,
@@ -30,6 +31,7 @@ from seccam_core.api.media_schemas import (
     VIDEO_QUERY,
 )
 from seccam_core.api.validation import json_body, query_args, responds
+from seccam_core.catalogue.service import CATALOGUE
 from seccam_core.errors import ApiError, BadRequest, NotFound, Unavailable
 from seccam_core.media.camera import CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError
@@ -102,11 +104,10 @@ PAGED = {"X-Total-Count": "how many there are in all, past `offset` and `limit` 
 
 async def page_of(kind: str, query: dict[str, Any]) -> Response:
     """One page of the archive's ``kind`` as JSON, with the total in ``X-Total-Count``."""
-    archive = await media().indexed()
-    items = archive.newest_first(kind, query.get("offset", 0),
-                                 query.get("limit", DEFAULT_LIST_LIMIT))
-    response = await json_list(items)
-    response.headers["X-Total-Count"] = str(archive.count(kind))
+    body, total = await media().archive.page(kind, query.get("offset", 0),
+                                             query.get("limit", DEFAULT_LIST_LIMIT))
+    response = Response(body, mimetype="application/json")
+    response.headers["X-Total-Count"] = str(total)
     return response
 
 
@@ -126,7 +127,10 @@ def parse_since(raw: str | None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.timestamp()
+    try:
+        return when.timestamp()
+    except (OverflowError, ValueError, OSError):  # year 1 with a positive offset
+        return None
 
 
 # --- recording -------------------------------------------------------------------------
@@ -271,8 +275,7 @@ async def archive_list(query: dict[str, Any]) -> Any:
                         "required": ["count"]})
 async def archive_count() -> Any:
     """How many recordings there are."""
-    archive = await media().indexed()
-    return jsonify({"count": archive.count("recording")})
+    return jsonify({"count": await media().archive.count("recording")})
 
 
 @blueprint.get("/archive/new_count")
@@ -283,8 +286,7 @@ async def archive_new_count() -> Any:
     since = parse_since(request.args.get("since"))
     if since is None:
         return jsonify({"count": 0})
-    archive = await media().indexed()
-    return jsonify({"count": archive.new_count(since)})
+    return jsonify({"count": await media().archive.new_count(since)})
 
 
 @blueprint.get("/stream_video")
@@ -313,3 +315,14 @@ async def delete_video(body: dict[str, Any]) -> Any:
     service.archive.forget(path)
     current_seccam().bus.publish("archive_updated", {"path": str(path), "type": "deleted"})
     return jsonify({"message": "Video deleted", "path": str(path)})
+
+
+@blueprint.post("/archive/reconcile")
+@responds(200, schema=RECONCILED, description="the catalogue agrees with the folder again")
+async def archive_reconcile() -> Any:
+    """Compare the archive catalogue with the recordings folder now (files added or
+    removed by hand); it also happens at start and whenever the folder changes."""
+    report = await current_seccam().require(CATALOGUE).reconcile()
+    if report is None:  # the folder was switched meanwhile: that one is being listed
+        raise Unavailable("the recordings folder changed meanwhile; try again")
+    return jsonify(report.as_dict())

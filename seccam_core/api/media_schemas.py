@@ -102,3 +102,17 @@ RECORDING_ITEM = {
 }
 SNAPSHOT_LIST = {"type": "array", "items": SNAPSHOT_ITEM}
 RECORDING_LIST = {"type": "array", "items": RECORDING_ITEM}
+RECONCILED = {
+    "type": "object",
+    "properties": {
+        "added": {"type": "integer", "minimum": 0, "description": "files found that were "
+                  "not catalogued"},
+        "removed": {"type": "integer", "minimum": 0, "description": "catalogued files that "
+                    "are gone"},
+        "changed": {"type": "integer", "minimum": 0, "description": "files whose size, time "
+                    "or sidecars changed"},
+        "seconds": {"type": "number", "minimum": 0},
+        "folder": {"type": "string", "description": "the recordings folder compared"},
+    },
+    "required": ["added", "removed", "changed", "seconds", "folder"],
+}

@@ -120,9 +120,7 @@ async def timelapse_stop() -> Any:
 async def timelapse_list() -> Any:
     """Stitched timelapse videos, newest first, with their thumbnail when there is one."""
     items = []
-    # New dicts: the index caches its entries' dicts, and another request may be
-    # encoding them in a worker thread right now.
-    for entry in (await media().indexed()).newest_first("timelapse"):
+    for entry in await media().archive.entries("timelapse"):
         item = {key: value for key, value in entry.items() if key != "thumbnail"}
         if entry.get("thumbnail"):
             item["thumbnail"] = str(sidecars(Path(entry["path"]))[0])

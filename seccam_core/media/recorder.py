@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from seccam_core.catalogue.archive import Archive
 from seccam_core.media import stills
-from seccam_core.media.archive import ArchiveIndex
 from seccam_core.media.camera import CameraPipeline, CameraUnavailable, Segment
 from seccam_core.media.ffmpeg import FfmpegError, FfmpegJob, FfmpegRunner
 from seccam_core.media.layout import MediaLayout, merge_meta, sidecars, unique_name
@@ -92,7 +92,7 @@ class Recorder:
         camera: CameraPipeline,
         runner: FfmpegRunner,
         layout: Callable[[], MediaLayout],
-        archive: Callable[[], ArchiveIndex],
+        archive: Callable[[], Archive],
         work_root: Path,
         publish: Callable[[str, dict[str, Any]], Any],
         *,

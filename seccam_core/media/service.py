@@ -2,8 +2,11 @@
 
 Built by the builtin media plugin at startup and offered as the ``MEDIA`` service
 (with ``CAMERA``, ``RECORDER`` and ``ARCHIVE`` beside it). It applies ``Camera`` and
-``Timelapse`` settings changes while running, keeps the archive index in step with
-deletions announced on the bus, and stops every ffmpeg process on shutdown.
+``Timelapse`` settings changes while running, keeps the archive catalogue in step with
+deletions announced on the bus and with the recordings folder (a new
+``Camera.recordings_dir`` switches the catalogue's scope before the settings write
+answers), and stops every ffmpeg process on shutdown. The archive is the catalogue
+plugin's (``CATALOGUE``), started before this one.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seccam_core.catalogue.archive import Archive
+from seccam_core.catalogue.service import CATALOGUE
 from seccam_core.events import Event
 from seccam_core.media import stills
-from seccam_core.media.archive import ArchiveIndex
 from seccam_core.media.camera import CameraConfig, CameraPipeline
 from seccam_core.media.ffmpeg import FfmpegRunner
 from seccam_core.media.layout import MediaLayout, media_layout, unique_name
@@ -62,7 +66,7 @@ class MediaService:
         self.seccam = seccam
         self.runner = runner or FfmpegRunner()
         self.layout: MediaLayout = media_layout(seccam)
-        self.archive = ArchiveIndex(self.layout)
+        self.archive: Archive = seccam.require(CATALOGUE).archive
         camera_dir = seccam.data_dir / "camera"
         publish = seccam.bus.publish
         self.camera = CameraPipeline(
@@ -80,15 +84,8 @@ class MediaService:
             lambda: seccam.settings.get("Timelapse"), publish,
         )
         self._remove_listener: Any = None
-        self._indexed: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shared_snapshot: tuple[int, asyncio.Future[Path]] | None = None
-
-    async def indexed(self) -> ArchiveIndex:
-        """The archive index, once its startup scan has finished."""
-        if self._indexed is not None and not self._indexed.done():
-            await asyncio.shield(self._indexed)
-        return self.archive
 
     def _camera_config(self) -> CameraConfig:
         return CameraConfig.from_settings(self.seccam.settings.get("Camera"))
@@ -102,8 +99,6 @@ class MediaService:
 
     async def start(self) -> None:
         await asyncio.to_thread(self.layout.ensure)
-        # Indexing 100 000 files takes seconds on a Pi: serve meanwhile; listings wait.
-        self._indexed = asyncio.ensure_future(asyncio.to_thread(self.archive.rebuild))
         self._remove_listener = self.seccam.bus.add_listener(self._on_event)
         await self.camera.start()
         self._spawn(self.recorder.recover(), "recover-recordings")
@@ -121,9 +116,6 @@ class MediaService:
                 await task
         await self.camera.stop()
         await self.runner.close()
-        if self._indexed is not None:
-            with contextlib.suppress(Exception):
-                await self._indexed
 
     # --- snapshots ------------------------------------------------------------------------
 
@@ -174,24 +166,29 @@ class MediaService:
         if event.type == "settings_changed":
             sections = event.data.get("sections", [])
             if "Camera" in sections:
+                self._switch_folder()
                 self._spawn(self._apply_camera_settings(), "camera-settings")
             if "Timelapse" in sections:
                 self.timelapse.reconfigure()
         elif event.type == "archive_updated" and event.data.get("type") == "deleted":
-            self.archive.forget(str(event.data.get("path", "")))
+            if event.data.get("count"):  # many files at once: find out which
+                self._spawn(self.archive.reconcile(), "archive-reconcile")
+            else:
+                self.archive.forget(str(event.data.get("path", "")))
         elif event.type == "storage_cleanup":
             for path in event.data.get("deleted", []) or []:
                 self.archive.forget(str(path))
 
-    async def _apply_camera_settings(self) -> None:
+    def _switch_folder(self) -> None:
+        # On the loop, in the settings write's own publish: the next answer is already
+        # about the new folder (the catalogue runs its jobs in order).
         layout = media_layout(self.seccam)
         if layout != self.layout:
-            archive = ArchiveIndex(layout)
-            await asyncio.to_thread(layout.ensure)
-            await asyncio.to_thread(archive.rebuild)
-            self.layout, self.archive = layout, archive
-            self.seccam.provide(ARCHIVE, archive, replace=True)
+            self.layout = layout
+            self.archive.switch(layout)
             log.info("recordings folder is now %s", layout.recordings_dir)
+
+    async def _apply_camera_settings(self) -> None:
         config = self._camera_config()
         if dataclasses.replace(config, pre_roll_seconds=0) != dataclasses.replace(
                 self.camera.config, pre_roll_seconds=0):

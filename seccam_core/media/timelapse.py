@@ -23,8 +23,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from seccam_core.catalogue.archive import Archive
 from seccam_core.media import stills
-from seccam_core.media.archive import ArchiveIndex
 from seccam_core.media.camera import CameraPipeline, CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError, FfmpegJob, FfmpegRunner
 from seccam_core.media.layout import MediaLayout, merge_meta, sidecars
@@ -68,7 +68,7 @@ class Timelapse:
         camera: CameraPipeline,
         runner: FfmpegRunner,
         layout: Callable[[], MediaLayout],
-        archive: Callable[[], ArchiveIndex],
+        archive: Callable[[], Archive],
         settings: Callable[[], dict[str, Any]],
         publish: Callable[[str, dict[str, Any]], Any],
         *,

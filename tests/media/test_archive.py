@@ -1,15 +1,22 @@
-"""The archive index and the Camera settings that decide where the archive lives."""
+"""The archive catalogue (SQLite) and the Camera settings that decide where it looks."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 from camera_kit import camera_ready, wait_until
 
-from seccam_core.media.archive import ArchiveIndex
+from seccam_core.catalogue.archive import Archive
+from seccam_core.catalogue.database import Database
+from seccam_core.catalogue.service import CATALOGUE
 from seccam_core.media.layout import MediaLayout
 from seccam_core.media.service import MEDIA
 
@@ -20,15 +27,29 @@ def _touch(path: Path, mtime: float, data: bytes = b"x") -> Path:
     return path
 
 
-def _archive(tmp_path: Path) -> tuple[MediaLayout, ArchiveIndex]:
-    layout = MediaLayout(tmp_path / "recordings")
+@contextlib.asynccontextmanager
+async def _catalogue(tmp_path: Path, folder: str = "recordings") -> AsyncIterator[Archive]:
+    layout = MediaLayout(tmp_path / folder)
     layout.ensure()
-    return layout, ArchiveIndex(layout)
+    db = Database(tmp_path / "catalogue.sqlite3")
+    db.start()
+    archive = Archive(db, layout)
+    archive.open()
+    try:
+        yield archive
+    finally:
+        await asyncio.to_thread(db.close)
 
 
-def test_the_index_is_built_from_the_folders_and_sorted_by_name_time(tmp_path):
-    layout, archive = _archive(tmp_path)
-    folder = layout.recordings_dir
+async def _paths(archive: Archive, kind: str = "recording", **page: int) -> list[str]:
+    body, _total = await archive.page(kind, **page)
+    return [item["path"] for item in json.loads(body)]
+
+
+async def test_the_catalogue_lists_the_folder_sorted_by_name_time(tmp_path):
+    folder = tmp_path / "recordings"
+    layout = MediaLayout(folder)
+    layout.ensure()
     now = time.time()
     older = _touch(folder / "output_20260101_080000.mp4", now - 100, b"a" * 10)
     newer = _touch(folder / "output_20260102_080000.mp4", now - 200, b"b" * 20)
@@ -36,39 +57,84 @@ def test_the_index_is_built_from_the_folders_and_sorted_by_name_time(tmp_path):
     (folder / "output_20260102_080000.thumb.jpg").write_bytes(b"t")
     (folder / "output_20260102_080000.sprite.jpg").write_bytes(b"s")
     (folder / "output_20260102_080000.meta.json").write_text(json.dumps(
-        {"duration_seconds": 12.5}))
+        {"duration_seconds": 12.5, "sensor_type": "reed_switch"}))
     _touch(folder / "output_20260103_080000.part.mp4", now)  # still being written
     _touch(folder / "snapshot_20260101_090000.jpg", now - 10)
     _touch(folder / "notes.txt", now)
     _touch(layout.timelapse_dir / "timelapse_20260101.mp4", now - 5)
 
-    archive.rebuild()
+    async with _catalogue(tmp_path) as archive:
+        assert await _paths(archive) == [str(same_second), str(newer), str(older)]
+        await archive.reconcile()  # durations come from the sidecars, read last
+        body, total = await archive.page("recording")
+        listing = json.loads(body)
+        assert total == 3
+        assert listing[1]["size"] == 20 and listing[1]["duration"] == 12.5
+        assert listing[1]["thumbnail"] is True and listing[1]["sprite"] is True
+        assert listing[2]["thumbnail"] is False and listing[2]["duration"] is None
+        assert await archive.count("snapshot") == 1
+        assert await archive.count("timelapse") == 1
+        assert (await archive.entries("timelapse"))[0]["date"] == "2026-01-01"
+        # new_count: when files appeared (mtime), across recordings, snapshots, timelapses
+        assert await archive.new_count(now - 60) == 3
+        assert await archive.new_count(now + 1) == 0
+        assert await _paths(archive, offset=1, limit=1) == [str(newer)]
 
-    listing = archive.newest_first("recording")
-    assert [item["path"] for item in listing] == [str(same_second), str(newer), str(older)]
-    assert listing[1]["size"] == 20 and listing[1]["duration"] == 12.5
-    assert listing[1]["thumbnail"] is True and listing[1]["sprite"] is True
-    assert listing[2]["thumbnail"] is False
-    assert archive.count("recording") == 3
-    assert archive.count("snapshot") == 1 and archive.count("timelapse") == 1
-    assert archive.newest_first("timelapse")[0]["date"] == "2026-01-01"
-    # new_count: when files appeared (mtime), across recordings, snapshots, timelapses
-    assert archive.new_count(now - 60) == 3
-    assert archive.new_count(now + 1) == 0
-    assert [i["path"] for i in archive.newest_first("recording", offset=1, limit=1)] == [
-        str(newer)]
+
+async def test_writers_and_deleters_keep_the_catalogue_current(tmp_path):
+    async with _catalogue(tmp_path) as archive:
+        folder = archive.layout.recordings_dir
+        video = _touch(folder / "output_20260101_080000.mp4", time.time())
+        added = await asyncio.to_thread(archive.add, video, duration=3.0)
+        assert added is not None and added["duration"] == 3.0
+        assert await archive.count("recording") == 1
+        assert await asyncio.to_thread(archive.add, folder / "settings.json") is None
+        assert await asyncio.wrap_future(archive.forget(video)) is True
+        assert await asyncio.wrap_future(archive.forget(video)) is False
+        assert await _paths(archive) == []
 
 
-def test_writers_and_deleters_keep_the_index_current(tmp_path):
-    layout, archive = _archive(tmp_path)
-    archive.rebuild()
-    video = _touch(layout.recordings_dir / "output_20260101_080000.mp4", time.time())
-    assert archive.add(video) is not None
-    assert archive.count("recording") == 1
-    assert archive.add(layout.recordings_dir / "settings.json") is None  # not media
-    assert archive.forget(video) is True
-    assert archive.forget(video) is False
-    assert archive.newest_first("recording") == []
+async def test_a_restart_answers_from_the_database_and_then_agrees_with_the_folder(tmp_path):
+    folder = tmp_path / "recordings"
+    MediaLayout(folder).ensure()
+    kept = [_touch(folder / f"output_20260101_0800{i:02d}.mp4", time.time()) for i in range(5)]
+    async with _catalogue(tmp_path) as archive:
+        assert await archive.count("recording") == 5
+    # While the server is down, files are added and removed by hand.
+    kept[0].unlink()
+    added = _touch(folder / "output_20260102_080000.mp4", time.time())
+    async with _catalogue(tmp_path) as archive:
+        # The reconcile started with the catalogue (or this one) finds both changes.
+        assert await archive.reconcile() is not None
+        assert sorted(await _paths(archive)) == sorted(str(p) for p in [*kept[1:], added])
+
+
+async def test_files_written_while_a_reconcile_runs_are_kept(tmp_path):
+    """A recording catalogued by the recorder after a reconcile listed the folder must not
+    be dropped by that reconcile, nor a file deleted meanwhile come back. The reconcile is
+    driven step by step on the catalogue's thread so that the writes land in between."""
+    folder = tmp_path / "recordings"
+    MediaLayout(folder).ensure()
+    for i in range(50):
+        _touch(folder / f"snapshot_20260101_0000{i:02d}.jpg", time.time())
+    async with _catalogue(tmp_path) as archive:
+        await archive.reconcile()
+
+        def list_the_folder(connection):
+            running = archive._start_reconcile(connection, archive._scope_now(connection))
+            while next(running.steps) != "names listed":
+                pass
+            return running
+
+        running = await archive.db.run(list_the_folder)
+        video = _touch(folder / "output_20260105_080000.mp4", time.time())
+        await asyncio.to_thread(archive.add, video)
+        gone = folder / "snapshot_20260101_000000.jpg"
+        gone.unlink()
+        await asyncio.wrap_future(archive.forget(gone))
+        await archive.db.run(lambda connection: archive._drive(connection, running))
+        assert await _paths(archive) == [str(video)]
+        assert await archive.count("snapshot") == 49
 
 
 def test_deletions_announced_on_the_bus_update_the_listing(media_server):
@@ -78,7 +144,7 @@ def test_deletions_announced_on_the_bus_update_the_listing(media_server):
     folder = server.seccam.require(MEDIA).layout.recordings_dir
     paths = [_touch(folder / f"output_20260101_08000{i}.mp4", time.time()) for i in range(3)]
     for path in paths:
-        server.call(lambda p=path: archive.add(p))
+        server.call(lambda p=path: asyncio.to_thread(archive.add, p))
     assert client.get("/archive/count").json() == {"count": 3}
 
     # The storage cleaner deletes files itself, then says so on the bus.
@@ -88,8 +154,85 @@ def test_deletions_announced_on_the_bus_update_the_listing(media_server):
     paths[1].unlink()
     server.call(lambda: server.seccam.bus.publish(
         "storage_cleanup", {"deleted": [str(paths[1])], "freed_bytes": 1}))
-    wait_until(lambda: client.get("/archive/count").json() == {"count": 1}, 5, "forgetting")
+    assert client.get("/archive/count").json() == {"count": 1}
     assert [item["path"] for item in client.get("/archive").json()] == [str(paths[2])]
+
+
+def test_files_added_and_removed_by_hand_are_found(media_server):
+    server = media_server()
+    client = server.client()
+    folder = server.seccam.require(MEDIA).layout.recordings_dir
+    by_hand = [_touch(folder / f"output_20260101_0900{i:02d}.mp4", time.time())
+               for i in range(4)]
+    (folder / "output_20260101_090000.thumb.jpg").write_bytes(b"t")
+
+    # On demand: the answer says what changed, the listing agrees with the folder.
+    report = client.post("/archive/reconcile")
+    assert report.status_code == 200, report.text
+    assert report.json()["added"] == 4 and report.json()["folder"] == str(folder)
+    listing = client.get("/archive").json()
+    assert sorted(item["path"] for item in listing) == sorted(map(str, by_hand))
+    assert [item["thumbnail"] for item in listing if item["name"].endswith("090000.mp4")] == [
+        True]
+
+    # Periodically: the check notices the folder changed and reconciles by itself.
+    by_hand[0].unlink()
+    server.call(server.seccam.require(CATALOGUE).check)
+    assert client.get("/archive/count").json() == {"count": 3}
+    # ...and does nothing while the folder is unchanged.
+    reconciles = server.seccam.require(MEDIA).archive.reconciles
+    server.call(server.seccam.require(CATALOGUE).check)
+    assert server.seccam.require(MEDIA).archive.reconciles == reconciles
+
+
+def test_switching_the_folder_never_mixes_or_shows_the_old_one(media_server, tmp_path):
+    first = tmp_path / "first"
+    second = tmp_path / "second"
+    for folder, count in ((first, 30), (second, 7)):
+        folder.mkdir()
+        for i in range(count):
+            _touch(folder / f"output_20260101_10{i // 60:02d}{i % 60:02d}.mp4", time.time())
+    server = media_server(camera={"recordings_dir": str(first)})
+    client = server.client()
+    assert client.get("/archive/count").json() == {"count": 30}
+
+    answers: list[tuple[str, int, set[str]]] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        reader = server.client()
+        while not stop.is_set():
+            try:
+                listing = reader.get("/archive")
+            except httpx.HTTPError as exc:
+                answers.append(("error", 0, {repr(exc)}))
+                return
+            if listing.status_code != 200:
+                answers.append(("error", listing.status_code, {listing.text}))
+                continue
+            parents = {str(Path(item["path"]).parent) for item in listing.json()}
+            answers.append(("list", int(listing.headers["X-Total-Count"]), parents))
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        for _ in range(3):
+            for folder, count in ((second, 7), (first, 30)):
+                written = client.post("/settings", json={"Camera": {"recordings_dir":
+                                                                    str(folder)}})
+                assert written.status_code == 200, written.text
+                # The very next answer is about the new folder, whole.
+                assert client.get("/archive/count").json() == {"count": count}
+                listing = client.get("/archive").json()
+                assert {str(Path(item["path"]).parent) for item in listing} == {str(folder)}
+                assert len(listing) == count
+    finally:
+        stop.set()
+        poller.join()
+    assert answers
+    for kind, total, parents in answers:
+        assert kind == "list", (total, parents)
+        assert (total, parents) in ((30, {str(first)}), (7, {str(second)})), (total, parents)
 
 
 def test_the_recordings_folder_cannot_be_a_system_folder(media_server, tmp_path):
@@ -107,7 +250,7 @@ def test_the_recordings_folder_cannot_be_a_system_folder(media_server, tmp_path)
     assert response.status_code == 200, response.text
     wait_until(lambda: server.seccam.require(MEDIA).layout.recordings_dir == elsewhere, 10,
                "the new recordings folder")
-    assert elsewhere.is_dir()
+    wait_until(elsewhere.is_dir, 10, "the new folder, created")
     camera_ready(server, seconds=1)
     snapshot = client.post("/snapshot")
     assert snapshot.status_code == 200, snapshot.text

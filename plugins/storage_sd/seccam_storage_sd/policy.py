@@ -53,7 +53,7 @@ def cleanup_response(enabled: bool, outcome: CleanupOutcome | None) -> dict[str,
 
 
 def forget_in_archive(seccam: Seccam, deleted: list[str]) -> None:
-    """Tell the media archive index (if there is one) about every deleted file.
+    """Tell the media archive catalogue (if there is one) about every deleted file.
 
     The events carry at most ``MAX_LISTED_DELETIONS`` paths; the index must lose none.
     """
@@ -64,7 +64,7 @@ def forget_in_archive(seccam: Seccam, deleted: list[str]) -> None:
         try:
             archive.forget(path)
         except Exception:
-            log.exception("the archive index could not forget %s", path)
+            log.exception("the archive catalogue could not forget %s", path)
             return
 
 

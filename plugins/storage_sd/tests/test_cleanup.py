@@ -53,6 +53,20 @@ def test_oldest_recordings_go_first_with_their_sidecars(seccam_live_server, smal
     assert deleted_paths == [{"path": str(v), "type": "deleted"} for v in videos[:3]]
 
 
+def test_the_archive_forgets_what_the_cleanup_deleted(seccam_live_server, small_disk):
+    """With the media plugin (its archive catalogue) running beside the cleaner."""
+    server = seccam_live_server(seccam_storage_sd, media=True)
+    client = server.client()
+    enable_auto_delete(server, 35)
+    now = time.time()
+    videos = [small_disk.recording(minutes=i, mtime=now - 1000 * i) for i in range(6)]
+    assert client.post("/archive/reconcile").json()["added"] == 6  # written by hand
+    assert client.post("/storage/cleanup").json()["deleted"] == [str(v) for v in videos[:3]]
+    listed = client.get("/archive").json()
+    assert [item["path"] for item in listed] == [str(v) for v in reversed(videos[3:])]
+    assert client.get("/archive/count").json() == {"count": 3}
+
+
 def test_under_the_threshold_nothing_is_deleted(seccam_live_server, small_disk):
     server = seccam_live_server(seccam_storage_sd)
     enable_auto_delete(server, 80)
