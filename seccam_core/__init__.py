@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "AlertMetric": "seccam_core.contributions",
     "ApiError": "seccam_core.errors",
     "Archive": "seccam_core.services",
+    "Backoff": "seccam_core.delivery",
     "BadRequest": "seccam_core.errors",
     "Busy": "seccam_core.errors",
     "CAMERA": "seccam_core.services",
@@ -96,8 +97,10 @@ _LAZY: dict[str, str] = {
     "StoragePolicy": "seccam_core.contributions",
     "SystemSources": "seccam_core.system.sources",
     "TIMELAPSE_PATTERN": "seccam_core.media.layout",
+    "TransientError": "seccam_core.delivery",
     "Unavailable": "seccam_core.errors",
     "WiringPin": "seccam_core.sensing.types",
+    "action_section": "seccam_core.action_settings",
     "bounce_time_property": "seccam_core.sensing.building_blocks",
     "calibration_defaults": "seccam_core.sensing.types",
     "current_seccam": "seccam_core.api.context",
@@ -134,6 +137,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from seccam_core.action_settings import action_section
     from seccam_core.api.context import current_seccam
     from seccam_core.api.validation import (
         NULLABLE_STRING,
@@ -163,6 +167,7 @@ if TYPE_CHECKING:
         SettingsSection,
         StoragePolicy,
     )
+    from seccam_core.delivery import Backoff, TransientError
     from seccam_core.errors import (
         ApiError,
         BadRequest,
@@ -242,6 +247,7 @@ __all__ = [
     "AlertMetric",
     "ApiError",
     "Archive",
+    "Backoff",
     "BadRequest",
     "Busy",
     "Camera",
@@ -281,9 +287,11 @@ __all__ = [
     "SettingsSection",
     "StoragePolicy",
     "SystemSources",
+    "TransientError",
     "Unavailable",
     "WiringPin",
     "__version__",
+    "action_section",
     "bounce_time_property",
     "calibration_defaults",
     "current_seccam",

@@ -18,7 +18,7 @@ from seccam_core.sensing.doubles import StandInRecorder, SwitchablePresence
 STATUS_FIELDS = {"enabled", "armed", "triggered", "suppressed", "recording_from_sensor",
                  "hold_seconds", "config", "sensor", "error"}
 STATE_FIELDS = {"enabled", "armed", "triggered", "suppressed", "recording_from_sensor",
-                "type", "gpio", "error"}
+                "type", "gpio", "error", "incident_id"}
 
 
 @pytest.fixture
@@ -46,7 +46,9 @@ def open_door(server, request=None):
     (the controller publishes the request before the state, so the recorder starts first)."""
     server.pin.drive_high()
     if request is not None:
-        server.sse.wait_for("recording_request", lambda d: d == request)
+        asked = server.sse.wait_for("recording_request", lambda d: {
+            k: v for k, v in d.items() if k != "incident_id"} == request).data
+        assert asked["incident_id"].startswith("inc_")
     return server.sse.wait_for("sensor_state", lambda d: d["triggered"]).data
 
 

@@ -57,6 +57,7 @@ class Recording:
     reason: str
     trigger_at: float
     sensor_type: str | None = None
+    incident_id: str | None = None
     segments: list[Segment] = field(default_factory=list)
     remove_listener: Callable[[], None] | None = None
     limit_task: asyncio.Task[None] | None = None
@@ -133,11 +134,13 @@ class Recorder:
             "reason": current.reason,
             "path": str(current.path),
             "sensor_type": current.sensor_type,
+            "incident_id": current.incident_id,
         }
 
     # --- start and stop -------------------------------------------------------------------
 
-    async def start(self, reason: str, sensor_type: str | None = None) -> Recording:
+    async def start(self, reason: str, sensor_type: str | None = None,
+                    incident_id: str | None = None) -> Recording:
         """Start a recording that already holds the pre-roll; raise if the camera is off."""
         async with self._lock:
             if self.current is not None:
@@ -152,6 +155,7 @@ class Recorder:
             recording = await asyncio.to_thread(
                 self._reserve, layout, reason, sensor_type, trigger_at
             )
+            recording.incident_id = incident_id
             pre_roll = self.camera.config.pre_roll_seconds
             for segment in self.camera.segments():
                 if pre_roll > 0 and segment.end > trigger_at - pre_roll:
@@ -195,7 +199,8 @@ class Recorder:
             self.current = None
         stopped_at = time.time()
         self._publish("recording_state", {"recording": False, "reason": recording.reason,
-                                          "path": str(recording.path)})
+                                          "path": str(recording.path),
+                                          "incident_id": recording.incident_id})
         task = asyncio.create_task(self._finish(recording, stopped_at))
         self._finishing.add(task)
         task.add_done_callback(self._finishing.discard)
@@ -243,6 +248,8 @@ class Recorder:
         except (FfmpegError, OSError) as exc:
             log.error("recording %s could not be finished: %s", recording.path.name, exc)
             await asyncio.to_thread(recording.part_path.unlink, True)
+            self._publish("recording_failed", {"path": str(recording.path), "error": str(exc),
+                                               "incident_id": recording.incident_id})
             return None
         # The first segment's span as the camera knows it now: right after the camera
         # started, the stamps it had at the trigger were still being corrected.
@@ -262,7 +269,8 @@ class Recorder:
             except (FfmpegError, OSError) as exc:
                 log.warning("no sprite for %s: %s", recording.path.name, exc)
         await asyncio.to_thread(self._archive().add, recording.path, duration=duration)
-        self._publish("archive_updated", {"path": str(recording.path), "type": "recording"})
+        self._publish("archive_updated", {"path": str(recording.path), "type": "recording",
+                                          "incident_id": recording.incident_id})
         log.info("recording %s finished (%.1f s)", recording.path.name, duration or 0)
         if self._after_recording is not None:
             self._after_recording(recording.path)
@@ -296,6 +304,7 @@ class Recorder:
         meta = {
             "reason": recording.reason,
             "sensor_type": recording.sensor_type,
+            "incident_id": recording.incident_id,
             "started": iso_utc(recording.trigger_at),
             **extra,
         }

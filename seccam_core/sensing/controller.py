@@ -29,6 +29,7 @@ from typing import Any
 from seccam_core.errors import DeviceError, InvalidValue
 from seccam_core.events import Event
 from seccam_core.gpio import choose_pin_factory, current_pin_factory, pin_in_use
+from seccam_core.incidents import new_incident_id
 from seccam_core.runtime import Seccam
 from seccam_core.sensing.config import (
     SECTION,
@@ -77,6 +78,7 @@ class SensorController:
         self._tasks: set[asyncio.Task[None]] = set()
         self.triggered = False
         self.recording_from_sensor = False
+        self.incident_id: str | None = None
         self.error: str | None = None
         self.pin_factory_name = ""
 
@@ -208,7 +210,8 @@ class SensorController:
         self.triggered = True
         self._cancel_hold()
         if self._requesting:
-            return  # a re-trigger inside the hold: the same recording goes on
+            return  # a re-trigger inside the hold: the same recording (and incident) goes on
+        self.incident_id = new_incident_id()
         if self._seccam.someone_home():
             log.info("sensor trigger suppressed: someone is at home")
             return
@@ -221,6 +224,7 @@ class SensorController:
             return
         self.triggered = False
         if not self._requesting:
+            self.incident_id = None  # a suppressed trigger's incident ends at its release
             return
         hold = float(self._applied.get("hold_seconds", 0))
         if hold <= 0:
@@ -246,9 +250,11 @@ class SensorController:
         self._requesting = False
         log.info("sensor recording request ended: %s", why)
         self._bus.publish(REQUEST_EVENT, self._request_payload(False))
+        self.incident_id = None
 
     def _request_payload(self, active: bool) -> dict[str, Any]:
-        return {"source": "sensor", "active": active, "sensor_type": self._applied.get("type")}
+        return {"source": "sensor", "active": active, "sensor_type": self._applied.get("type"),
+                "incident_id": self.incident_id}
 
     # --- what others publish ------------------------------------------------------------
 
@@ -315,6 +321,7 @@ class SensorController:
             "type": self._applied.get("type"),
             "gpio": self._live_gpio if self._live is not None else self._applied.get("gpio"),
             "error": self.error,
+            "incident_id": self.incident_id,
         }
 
     def status(self) -> dict[str, Any]:
