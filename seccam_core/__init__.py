@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "AlertMetric": "seccam_core.contributions",
     "ApiError": "seccam_core.errors",
     "Archive": "seccam_core.services",
+    "Backoff": "seccam_core.delivery",
     "BadRequest": "seccam_core.errors",
     "Busy": "seccam_core.errors",
     "CAMERA": "seccam_core.services",
@@ -84,6 +85,7 @@ _LAZY: dict[str, str] = {
     "SENSORS": "seccam_core.services",
     "SIDECAR_SUFFIXES": "seccam_core.media.layout",
     "SNAPSHOT_PATTERN": "seccam_core.media.layout",
+    "SNAPSHOTS": "seccam_core.services",
     "Seccam": "seccam_core.runtime",
     "SeccamError": "seccam_core.errors",
     "SensorConfig": "seccam_core.sensing.types",
@@ -92,12 +94,15 @@ _LAZY: dict[str, str] = {
     "ServiceKey": "seccam_core.services",
     "ServiceMissing": "seccam_core.services",
     "ServiceTaken": "seccam_core.services",
+    "Snapshots": "seccam_core.services",
     "SettingsSection": "seccam_core.contributions",
     "StoragePolicy": "seccam_core.contributions",
     "SystemSources": "seccam_core.system.sources",
     "TIMELAPSE_PATTERN": "seccam_core.media.layout",
+    "TransientError": "seccam_core.delivery",
     "Unavailable": "seccam_core.errors",
     "WiringPin": "seccam_core.sensing.types",
+    "action_section": "seccam_core.action_settings",
     "bounce_time_property": "seccam_core.sensing.building_blocks",
     "calibration_defaults": "seccam_core.sensing.types",
     "current_seccam": "seccam_core.api.context",
@@ -134,6 +139,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from seccam_core.action_settings import action_section
     from seccam_core.api.context import current_seccam
     from seccam_core.api.validation import (
         NULLABLE_STRING,
@@ -163,6 +169,7 @@ if TYPE_CHECKING:
         SettingsSection,
         StoragePolicy,
     )
+    from seccam_core.delivery import Backoff, TransientError
     from seccam_core.errors import (
         ApiError,
         BadRequest,
@@ -212,6 +219,7 @@ if TYPE_CHECKING:
         CAMERA,
         RECORDER,
         SENSORS,
+        SNAPSHOTS,
         Archive,
         Camera,
         Recorder,
@@ -219,6 +227,7 @@ if TYPE_CHECKING:
         ServiceKey,
         ServiceMissing,
         ServiceTaken,
+        Snapshots,
     )
     from seccam_core.system.alert_metrics import graded
     from seccam_core.system.metrics import DiskUsage, disk_usage
@@ -234,6 +243,7 @@ __all__ = [
     "RECORDING_PATTERN",
     "SENSORS",
     "SIDECAR_SUFFIXES",
+    "SNAPSHOTS",
     "SNAPSHOT_PATTERN",
     "TIMELAPSE_PATTERN",
     "ActionContext",
@@ -242,6 +252,7 @@ __all__ = [
     "AlertMetric",
     "ApiError",
     "Archive",
+    "Backoff",
     "BadRequest",
     "Busy",
     "Camera",
@@ -279,11 +290,14 @@ __all__ = [
     "ServiceMissing",
     "ServiceTaken",
     "SettingsSection",
+    "Snapshots",
     "StoragePolicy",
     "SystemSources",
+    "TransientError",
     "Unavailable",
     "WiringPin",
     "__version__",
+    "action_section",
     "bounce_time_property",
     "calibration_defaults",
     "current_seccam",

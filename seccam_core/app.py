@@ -23,6 +23,7 @@ from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, EngineError, PluginError, engine_status
 from seccam_core.log_setup import log_access
 from seccam_core.runtime import Config, Seccam
+from seccam_core.sensing.controller import SensorController
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +126,21 @@ async def _start(app: Quart, seccam: Seccam) -> None:
 
 async def _stop(seccam: Seccam) -> None:
     seccam.bus.close_all("server stopping")
+    # Sensors and actions stop before the plugins (camera, recorder): no recording may
+    # start during shutdown, and no action may wait on a camera that is going away.
+    sensors = seccam.sensors
+    if isinstance(sensors, SensorController):
+        try:
+            async with asyncio.timeout(seccam.config.shutdown_timeout):
+                await sensors.stop()
+        except Exception:
+            log.exception("stopping the sensor failed")
+    await seccam.stop_actions()
     try:
-        await asyncio.wait_for(
-            seccam.plugins.call_lifecycle("seccam_shutdown", reverse=True, seccam=seccam),
-            seccam.config.shutdown_timeout,
-        )
+        async with asyncio.timeout(seccam.config.shutdown_timeout):
+            await seccam.plugins.call_lifecycle("seccam_shutdown", reverse=True, seccam=seccam)
     except TimeoutError:
         log.error("plugin shutdown took longer than %ss", seccam.config.shutdown_timeout)
-    await seccam.stop_actions()
 
 
 APP_WIRING = (

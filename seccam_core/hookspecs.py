@@ -57,8 +57,12 @@ def seccam_actions() -> list[ActionType]:
     """Declare actions that react to events on the bus.
 
     Return a list of :class:`seccam_core.contributions.ActionType`. The core runs each
-    action in its own task, one event at a time and in order, with the action's timeout
-    and its own error handling: an action that fails or hangs never delays another.
+    action in its own task with its own bounded queue, one event at a time and in order,
+    with the action's timeout, retries (raise ``TransientError``) and its own error
+    handling: an action that fails or hangs never delays another or the recorder. An
+    action with a settings section (``seccam_core.action_section``) also gets the gate:
+    enabled, cooldown, hourly cap, quiet hours, snooze, one message per incident.
+    ``GET /actions`` lists them with their counters (docs/plugins.md, section 7).
     """
 
 

@@ -102,6 +102,10 @@ class Recorder(Protocol):
     def status(self) -> dict[str, Any]:
         """What ``GET /recording_status`` answers."""
 
+    async def toggle(self) -> tuple[bool, Path | None]:
+        """Start a manual recording, or stop the one running (``POST /toggle_recording``):
+        whether one runs now, and the finished file when one was stopped."""
+
 
 @runtime_checkable
 class Archive(Protocol):
@@ -118,6 +122,14 @@ class Camera(Protocol):
 
     def status(self) -> dict[str, Any]:
         """What ``GET /camera/status`` answers."""
+
+
+@runtime_checkable
+class Snapshots(Protocol):
+    """Still pictures from the live camera."""
+
+    async def snapshot(self) -> Path:
+        """Save one JPEG into the recordings folder (``POST /snapshot``); its path."""
 
 
 @runtime_checkable
@@ -138,4 +150,5 @@ class Sensors(Protocol):
 RECORDER: ServiceKey[Recorder] = ServiceKey("recorder", "the media plugin (builtin.media)")
 ARCHIVE: ServiceKey[Archive] = ServiceKey("archive", "the media plugin (builtin.media)")
 CAMERA: ServiceKey[Camera] = ServiceKey("camera", "the media plugin (builtin.media)")
+SNAPSHOTS: ServiceKey[Snapshots] = ServiceKey("snapshots", "the media plugin (builtin.media)")
 SENSORS: ServiceKey[Sensors] = ServiceKey("sensors", "the sensor plugin (builtin.sensors)")

@@ -46,6 +46,7 @@ from seccam_core.legacy_settings import (
     migrate_legacy_document,
     needs_sensor_list,
 )
+from seccam_core.write_only import keep_omitted, leaf_values, readable_schema, redact, strip_markers
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +255,9 @@ class SettingsStore:
         error = jsonschema.exceptions.best_match(self._validators[name].iter_errors(merged))
         if error is not None:
             return describe_validation_error(name, error)
+        own_check = self._sections[name].check
+        if own_check is not None and (problem := own_check(merged)) is not None:
+            return f"{name}.{problem}"
         for check in self._checks.get(name, ()):
             problem = check(merged, previous)
             if problem is not None:
@@ -295,11 +299,11 @@ class SettingsStore:
         with self._lock:
             if self._public is None:
                 self._public = {
-                    name: {
+                    name: redact({
                         key: mask_credentials(copy.deepcopy(value))
                         for key, value in self._document.get(name, {}).items()
                         if key not in section.secret_fields
-                    }
+                    }, section.write_only_fields)
                     for name, section in sorted(self._sections.items())
                 }
             return self._public
@@ -310,7 +314,8 @@ class SettingsStore:
         ``partial`` drops the required lists: a document with only some sections and
         fields, as a settings import takes.
         """
-        return self._schema_of_sections(hidden=lambda s: s.secret_fields, partial=partial)
+        return self._schema_of_sections(hidden=lambda s: s.secret_fields, partial=partial,
+                                        reading=True)
 
     def update_schema(self) -> dict[str, Any]:
         """JSON Schema of what ``POST /settings`` accepts: any fields of any sections.
@@ -323,13 +328,17 @@ class SettingsStore:
             hidden=lambda s: s.secret_fields | s.internal_fields, partial=True)
 
     def _schema_of_sections(
-        self, hidden: Callable[[SettingsSection], frozenset[str]], partial: bool
+        self, hidden: Callable[[SettingsSection], frozenset[str]], partial: bool,
+        reading: bool = False,
     ) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         for name, section in sorted(self._sections.items()):
+            own = dict(section.schema)
+            if reading:
+                own = readable_schema(own, section.write_only_fields)
             fields = {
                 key: copy.deepcopy(spec)
-                for key, spec in section.schema.get("properties", {}).items()
+                for key, spec in own.get("properties", {}).items()
                 if key not in hidden(section)
             }
             schema: dict[str, Any] = {"type": "object", "properties": fields}
@@ -350,12 +359,15 @@ class SettingsStore:
     def secret_values(self) -> list[str]:
         """Current values of every secret field, for redacting logs."""
         with self._lock:
-            return [
+            values = [
                 str(self._document.get(name, {}).get(field))
                 for name, section in self._sections.items()
                 for field in section.secret_fields
                 if self._document.get(name, {}).get(field)
             ]
+            for name, section in self._sections.items():
+                values += leaf_values(self._document.get(name, {}), section.write_only_fields)
+            return values
 
     # --- writing -------------------------------------------------------------------
 
@@ -406,9 +418,12 @@ class SettingsStore:
                         if key in section.secret_fields or key in section.internal_fields:
                             raise SettingsError(f"{name}.{key}: cannot be set through the API")
                 previous = self._document.get(name, {})
+                if section.write_only_fields:
+                    patch = strip_markers(dict(patch), section.write_only_fields)
                 if not trusted:
                     patch = _keep_masked(previous, patch)
                 merged = _merge_defaults(previous, patch)
+                keep_omitted(previous, merged, section.write_only_fields)
                 problem = self._problem(name, merged, previous)
                 if problem is not None:
                     raise SettingsError(problem)

@@ -19,7 +19,8 @@ SEED_STATUS_FIELDS = {"enabled", "armed", "triggered", "suppressed", "recording_
                       "hold_seconds", "config", "sensor", "error"}
 STATUS_FIELDS = SEED_STATUS_FIELDS | {"sensors"}
 STATE_FIELDS = {"sensor_id", "enabled", "armed", "triggered", "suppressed",
-                "suppressed_reason", "recording_from_sensor", "type", "gpio", "error"}
+                "suppressed_reason", "recording_from_sensor", "type", "gpio", "error",
+                "incident_id"}
 
 
 @pytest.fixture
@@ -47,8 +48,9 @@ def open_door(server, request=None):
     (the controller publishes the request before the state, so the recorder starts first)."""
     server.pin.drive_high()
     if request is not None:
-        server.sse.wait_for("recording_request",
-                            lambda d: {k: d[k] for k in request} == request)
+        asked = server.sse.wait_for("recording_request",
+                                    lambda d: {k: d[k] for k in request} == request).data
+        assert asked["incident_id"].startswith("inc_")
     return server.sse.wait_for("sensor_state", lambda d: d["triggered"]).data
 
 

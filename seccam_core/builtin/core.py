@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Blueprint
 
 from seccam_core import hookimpl
-from seccam_core.api import auth, deploy, events, logs, openapi, plugins, settings
+from seccam_core.api import actions, auth, deploy, events, logs, openapi, plugins, settings
 from seccam_core.auth import AUTH_SECTION
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
@@ -42,6 +42,7 @@ def seccam_settings_sections() -> list[SettingsSection]:
 def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
     """The core's endpoints: auth, settings, events, plugins, deploy info, logs."""
     return [auth.blueprint, settings.blueprint, events.blueprint, plugins.blueprint,
+            actions.blueprint,
             deploy.blueprint, logs.blueprint, openapi.blueprint]
 
 

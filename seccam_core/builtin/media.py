@@ -16,6 +16,7 @@ from seccam_core.api import media as media_api
 from seccam_core.api import timelapse as timelapse_api
 from seccam_core.contributions import ActionContext, ActionType, SettingsSection
 from seccam_core.events import Event
+from seccam_core.incidents import INCIDENTS, IncidentTracker
 from seccam_core.media.recorder import RecorderUnavailable
 from seccam_core.media.sections import CAMERA_SECTION, TIMELAPSE_SECTION, camera_check
 from seccam_core.media.service import MEDIA, MediaService
@@ -29,14 +30,23 @@ async def run_recorder(event: Event, ctx: ActionContext) -> None:
     if media is None:
         return
     recorder = media.recorder
+    incident_id = event.data.get("incident_id")
     if event.data.get("active"):
         try:
-            await recorder.start("sensor", sensor_type=event.data.get("sensor_type"),
-                                 sensors=[str(s) for s in event.data.get("sensors") or ()])
+            recording = await recorder.start("sensor", sensor_type=event.data.get("sensor_type"),
+                                             incident_id=incident_id,
+                                             sensors=[str(s) for s in
+                                                      event.data.get("sensors") or ()])
+            if incident_id and recording.incident_id != incident_id:
+                # A manual recording runs: it goes on, and this incident has no clip.
+                ctx.seccam.bus.publish("recording_failed", {
+                    "path": None, "incident_id": incident_id,
+                    "error": "another recording was running"})
         except RecorderUnavailable as exc:
             log.error("sensor recording not started: %s", exc)
-            ctx.seccam.bus.publish("recording_state", {"recording": False, "reason": "sensor",
-                                                       "error": str(exc)})
+            ctx.seccam.bus.publish("recording_state", {
+                "recording": False, "reason": "sensor", "error": str(exc),
+                "incident_id": event.data.get("incident_id")})
     else:
         await recorder.stop(reason="sensor", wait=False)
 
@@ -77,6 +87,9 @@ async def seccam_startup(seccam: Seccam) -> None:
     media = MediaService(seccam)
     media.provide_services()
     await media.start()
+    tracker = IncidentTracker(seccam.bus, media.snapshot)
+    seccam.provide(INCIDENTS, tracker)
+    tracker.start()
 
 
 @hookimpl
@@ -86,3 +99,6 @@ async def seccam_shutdown(seccam: Seccam) -> None:
     if media is not None:
         await media.stop()
         media.withdraw_services()
+    tracker = seccam.withdraw(INCIDENTS)
+    if tracker is not None:
+        await tracker.stop()

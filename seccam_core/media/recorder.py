@@ -58,6 +58,7 @@ class Recording:
     trigger_at: float
     sensor_type: str | None = None
     sensors: list[str] = field(default_factory=list)
+    incident_id: str | None = None
     segments: list[Segment] = field(default_factory=list)
     remove_listener: Callable[[], None] | None = None
     limit_task: asyncio.Task[None] | None = None
@@ -134,11 +135,13 @@ class Recorder:
             "reason": current.reason,
             "path": str(current.path),
             "sensor_type": current.sensor_type,
+            "incident_id": current.incident_id,
         }
 
     # --- start and stop -------------------------------------------------------------------
 
     async def start(self, reason: str, sensor_type: str | None = None,
+                    incident_id: str | None = None,
                     sensors: Sequence[str] = ()) -> Recording:
         """Start a recording that already holds the pre-roll; raise if the camera is off.
 
@@ -149,7 +152,7 @@ class Recorder:
             current = self.current
             if current is not None:
                 joined = [s for s in sensors if s not in current.sensors]
-                if joined:
+                if joined and current.incident_id == incident_id:
                     current.sensors.extend(joined)
                     self._write_meta(current, {})
                 return current
@@ -163,6 +166,7 @@ class Recorder:
             recording = await asyncio.to_thread(
                 self._reserve, layout, reason, sensor_type, trigger_at
             )
+            recording.incident_id = incident_id
             recording.sensors = list(dict.fromkeys(sensors))
             pre_roll = self.camera.config.pre_roll_seconds
             for segment in self.camera.segments():
@@ -207,7 +211,8 @@ class Recorder:
             self.current = None
         stopped_at = time.time()
         self._publish("recording_state", {"recording": False, "reason": recording.reason,
-                                          "path": str(recording.path)})
+                                          "path": str(recording.path),
+                                          "incident_id": recording.incident_id})
         task = asyncio.create_task(self._finish(recording, stopped_at))
         self._finishing.add(task)
         task.add_done_callback(self._finishing.discard)
@@ -255,6 +260,8 @@ class Recorder:
         except (FfmpegError, OSError) as exc:
             log.error("recording %s could not be finished: %s", recording.path.name, exc)
             await asyncio.to_thread(recording.part_path.unlink, True)
+            self._publish("recording_failed", {"path": str(recording.path), "error": str(exc),
+                                               "incident_id": recording.incident_id})
             return None
         # The first segment's span as the camera knows it now: right after the camera
         # started, the stamps it had at the trigger were still being corrected.
@@ -274,7 +281,8 @@ class Recorder:
             except (FfmpegError, OSError) as exc:
                 log.warning("no sprite for %s: %s", recording.path.name, exc)
         await asyncio.to_thread(self._archive().add, recording.path, duration=duration)
-        self._publish("archive_updated", {"path": str(recording.path), "type": "recording"})
+        self._publish("archive_updated", {"path": str(recording.path), "type": "recording",
+                                          "incident_id": recording.incident_id})
         log.info("recording %s finished (%.1f s)", recording.path.name, duration or 0)
         if self._after_recording is not None:
             self._after_recording(recording.path)
@@ -308,6 +316,7 @@ class Recorder:
         meta = {
             "reason": recording.reason,
             "sensor_type": recording.sensor_type,
+            "incident_id": recording.incident_id,
             "sensors": recording.sensors,
             "started": iso_utc(recording.trigger_at),
             **extra,

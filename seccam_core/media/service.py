@@ -29,7 +29,7 @@ from seccam_core.media.ffmpeg import FfmpegRunner
 from seccam_core.media.layout import MediaLayout, media_layout, unique_name
 from seccam_core.media.recorder import Recorder
 from seccam_core.media.timelapse import Timelapse
-from seccam_core.services import ARCHIVE, CAMERA, RECORDER, ServiceKey
+from seccam_core.services import ARCHIVE, CAMERA, RECORDER, SNAPSHOTS, ServiceKey
 
 if TYPE_CHECKING:
     from seccam_core.runtime import Seccam
@@ -52,6 +52,7 @@ class MediaService:
         self.seccam.provide(CAMERA, self.camera)
         self.seccam.provide(RECORDER, self.recorder)
         self.seccam.provide(ARCHIVE, self.archive)
+        self.seccam.provide(SNAPSHOTS, self)
 
     def withdraw_services(self) -> None:
         """Take them away again at shutdown."""
@@ -59,6 +60,7 @@ class MediaService:
         self.seccam.withdraw(CAMERA)
         self.seccam.withdraw(RECORDER)
         self.seccam.withdraw(ARCHIVE)
+        self.seccam.withdraw(SNAPSHOTS)
 
     def __init__(self, seccam: Seccam, runner: FfmpegRunner | None = None) -> None:
         self.seccam = seccam

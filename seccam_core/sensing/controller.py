@@ -37,6 +37,7 @@ from typing import Any
 from seccam_core.errors import DeviceError, InvalidValue, NotKnown
 from seccam_core.events import Event
 from seccam_core.gpio import choose_pin_factory, current_pin_factory, pin_in_use
+from seccam_core.incidents import new_incident_id
 from seccam_core.runtime import Seccam
 from seccam_core.sensing.config import (
     SECTION,
@@ -138,6 +139,7 @@ class SensorController:
         self._tasks: set[asyncio.Task[None]] = set()
         self.mode_rule: ModeRule = presence_rule(seccam)
         self.recording_from_sensor = False
+        self.incident_id: str | None = None
         self.pin_factory_name = ""
 
     # --- lifecycle ------------------------------------------------------------------
@@ -345,6 +347,8 @@ class SensorController:
         runner.cancel_hold()
         if runner.in_incident:
             return  # a re-trigger inside its hold: the same recording goes on
+        if not self._requesting:
+            self.incident_id = new_incident_id()
         reason = self.suppression(runner)
         runner.suppressed_reason = reason
         if reason is not None:
@@ -364,6 +368,8 @@ class SensorController:
             return
         runner.triggered = False
         runner.suppressed_reason = None
+        if not self._requesting and not any(r.triggered for r in self._runners.values()):
+            self.incident_id = None  # a suppressed trigger's incident ends at its release
         if not runner.in_incident:
             return
         hold = float(runner.entry.get("hold_seconds", 0))
@@ -397,6 +403,7 @@ class SensorController:
         log.info("sensor recording request ended: %s", why)
         self._bus.publish(REQUEST_EVENT, self._request_payload(False))
         self._incident_sensors = []
+        self.incident_id = None
 
     def _request_payload(self, active: bool, runner: SensorRunner | None = None
                          ) -> dict[str, Any]:
@@ -405,7 +412,7 @@ class SensorController:
         return {"source": "sensor", "active": active,
                 "sensor_type": by.entry.get("type") if by is not None else None,
                 "sensor_id": by.id if by is not None else None,
-                "sensors": list(self._incident_sensors)}
+                "sensors": list(self._incident_sensors), "incident_id": self.incident_id}
 
     def suppression(self, runner: SensorRunner) -> str | None:
         """Why a trigger of this sensor now starts nothing, or ``None`` when it would."""
@@ -540,6 +547,7 @@ class SensorController:
             "type": entry.get("type"),
             "gpio": runner.live_gpio if runner.live is not None else entry.get("gpio"),
             "error": runner.error,
+            "incident_id": self.incident_id,
         }
 
     def sensor_status(self, runner: SensorRunner) -> dict[str, Any]:

@@ -113,7 +113,10 @@ class SensorType:
     gpiozero's own argument names where one exists (``bounce_time``). ``factory(config,
     emit)`` builds the live sensor from a validated config; it may raise (pin busy, device
     missing): the controller reports the error in its status. ``uses_gpio`` is false for
-    sensors without a pin (the mock), whose ``gpio`` is then ``None``.
+    sensors without a pin (the mock), whose ``gpio`` is then ``None``. ``device_class``
+    says what a trigger means to home automation (Home Assistant's binary_sensor device
+    classes: ``door``, ``motion``, ``vibration``, ``opening``, ``occupancy`` ...); empty
+    when none fits.
 
     ``pin_keys`` names the calibration keys that hold a second pin (an ultrasonic
     sensor's echo pin), so no two sensors share a pin. ``validate(config)`` may add the
@@ -135,6 +138,7 @@ class SensorType:
         default_factory=lambda: {"type": "object", "properties": {}, "additionalProperties": False}
     )
     uses_gpio: bool = True
+    device_class: str = ""
     pin_keys: tuple[str, ...] = ()
     validate: Callable[[Mapping[str, Any]], list[str]] | None = None
 

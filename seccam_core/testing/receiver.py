@@ -3,13 +3,16 @@
 For action authors: point a webhook, a notification service or any HTTP client at
 ``receiver.url`` and assert on ``receiver.requests``. It answers 200 unless told
 otherwise (``receiver.answer(503)``, ``receiver.answer(200, delay=30)`` for a receiver
-that hangs), and ``wait_for(n)`` blocks until ``n`` requests arrived. Standard library
+that hangs), ``down()`` and ``up()`` take it away and bring it back on the same port,
+and ``wait_for(n)`` blocks until ``n`` requests arrived. Standard library
 only, so it works without the ``testing`` extra.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -57,10 +60,15 @@ class LoopbackReceiver:
         self._default = Answer()
         self._arrived = threading.Condition()
         self._closing = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._connections: set[socket.socket] = set()
+        self.port = 0
+        self._serve()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler_class())
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         name="seccam-test-receiver", daemon=True)
         self._thread.start()
@@ -83,6 +91,18 @@ class LoopbackReceiver:
                     f"{len(self.requests)} of {count} requests within {timeout} s")
             return list(self.requests)
 
+    def down(self) -> None:
+        """Go away: stop listening and drop open connections (refused until :meth:`up`)."""
+        self.close()
+        for connection in list(self._connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def up(self) -> None:
+        """Come back on the same port after :meth:`down`."""
+        self._closing.clear()
+        self._serve()
+
     def close(self) -> None:
         """Stop serving; requests still being delayed are answered at once."""
         self._closing.set()
@@ -104,6 +124,15 @@ class LoopbackReceiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()
+                receiver._connections.add(self.connection)
+
+            def finish(self) -> None:
+                receiver._connections.discard(self.connection)
+                with contextlib.suppress(OSError):
+                    super().finish()
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -112,11 +141,14 @@ class LoopbackReceiver:
                 answer = receiver._next_answer()
                 if answer.delay:
                     receiver._closing.wait(answer.delay)
-                self.send_response(answer.status)
-                self.send_header("Content-Type", answer.content_type)
-                self.send_header("Content-Length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
+                try:
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", answer.content_type)
+                    self.send_header("Content-Length", str(len(answer.body)))
+                    self.end_headers()
+                    self.wfile.write(answer.body)
+                except OSError:  # the client stopped waiting (a timeout under test)
+                    self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

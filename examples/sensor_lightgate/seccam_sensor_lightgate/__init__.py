@@ -87,6 +87,7 @@ def light_gate(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> Light
 LIGHT_GATE = SensorType(
     name="light_gate",
     label="Light gate",
+    device_class="occupancy",
     factory=digital_input_factory(light_gate, pull_up=True),
     default_gpio=6,
     module="KY-010",

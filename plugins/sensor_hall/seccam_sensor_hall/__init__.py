@@ -42,6 +42,7 @@ def magnet_switch(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> Le
 HALL_DIGITAL = SensorType(
     name="hall_digital",
     label="Hall sensor (digital)",
+    device_class="opening",
     factory=digital_input_factory(magnet_switch, pull_up=True),
     default_gpio=13,
     module="A3144 / KY-003",

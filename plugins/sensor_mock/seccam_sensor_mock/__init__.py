@@ -43,6 +43,7 @@ def build(config: SensorConfig, emit: Emit) -> MockSensor:
 MOCK = SensorType(
     name="mock",
     label="Mock sensor",
+    device_class="motion",
     factory=build,
     default_gpio=None,
     module="Software only",

@@ -107,6 +107,7 @@ def motion_sensor(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> Pi
 PIR = SensorType(
     name="pir",
     label="PIR motion sensor",
+    device_class="motion",
     factory=digital_input_factory(motion_sensor, pull_up=None, active_state=True),
     default_gpio=17,
     module="HC-SR501",

@@ -40,6 +40,7 @@ def door_contact(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> Lev
 REED_SWITCH = SensorType(
     name="reed_switch",
     label="Reed switch",
+    device_class="door",
     factory=digital_input_factory(door_contact, pull_up=True),
     default_gpio=22,
     module="KY-025 / MC-38",

@@ -101,6 +101,7 @@ def pulse_counter(device: Any, emit: Emit, calibration: Mapping[str, Any]) -> Vi
 VIBRATION = SensorType(
     name="vibration",
     label="Vibration sensor",
+    device_class="vibration",
     factory=digital_input_factory(pulse_counter, pull_up=True),
     default_gpio=5,
     module="SW-420 / KY-002",
