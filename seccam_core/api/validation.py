@@ -212,9 +212,9 @@ def check_request_strings(args: Any, view_args: Mapping[str, Any] | None) -> Non
     """400 when a decoded query or path string cannot be encoded (a lone surrogate) or
     holds a NUL: no file name, log line or answer could carry it.
     """
-    fields = [(f"query parameter {key!r}", value) for key, value in args.items(multi=True)]
-    fields += [(f"query parameter {key!r}", key) for key in args]
-    fields += [(f"path part {key!r}", value) for key, value in (view_args or {}).items()]
+    fields = [("a query parameter's name", key) for key in args]
+    fields += list(args.items(multi=True))  # named by the parameter, as every 400 is
+    fields += list((view_args or {}).items())
     for where, value in fields:
         if not isinstance(value, str):
             continue
