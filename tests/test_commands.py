@@ -19,6 +19,16 @@ from seccam_core import (
 PY = sys.executable
 
 
+async def written(path, timeout: float = 10.0) -> str:
+    """The file's text once the child wrote it (polled with a deadline)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (path.exists() and path.read_text()):
+        assert loop.time() < deadline, f"{path.name} not written within {timeout} s"
+        await asyncio.sleep(0.02)
+    return path.read_text()
+
+
 def still_running(pid: int) -> bool:
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
@@ -67,12 +77,11 @@ async def test_a_cancelled_caller_leaves_no_process(tmp_path):
     task = asyncio.ensure_future(run_command(Command(
         [PY, "-c", f"import os, time; open({str(started)!r}, 'w').write(str(os.getpid())); "
                    "time.sleep(60)"], timeout=30)))
-    while not started.exists() or not started.read_text():
-        await asyncio.sleep(0.02)
+    pid = int(await written(started))
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert not still_running(int(started.read_text()))
+    assert not still_running(pid)
 
 
 async def test_a_detached_command_outlives_its_cancelled_caller(tmp_path):
@@ -81,11 +90,9 @@ async def test_a_detached_command_outlives_its_cancelled_caller(tmp_path):
     task = asyncio.ensure_future(run_command(Command(
         [PY, "-c", f"import os, time; open({str(started)!r}, 'w').write(str(os.getpid())); "
                    "time.sleep(5)"], timeout=30, detach=True, capture=False)))
-    while not started.exists() or not started.read_text():
-        await asyncio.sleep(0.02)
+    pid = int(await written(started))
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    pid = int(started.read_text())
     assert still_running(pid)
     psutil.Process(pid).kill()
