@@ -287,19 +287,20 @@ async def sensors_delete(sensor_id: str) -> dict[str, Any]:
 @responds(200, schema=SENSOR_ENTRY_STATUS)
 async def sensors_enable(sensor_id: str) -> dict[str, Any]:
     """Enable a sensor and start it (its ``error`` says why if it cannot)."""
-    running = controller()
-    running.require(sensor_id)
-    await running.apply({"enabled": True}, sensor_id)
-    return running.sensor_status(running.require(sensor_id))
+    return await _set_enabled(sensor_id, True)
 
 
 @blueprint.post("/sensors/<sensor_id>/disable")
 @responds(200, schema=SENSOR_ENTRY_STATUS)
 async def sensors_disable(sensor_id: str) -> dict[str, Any]:
     """Stop a sensor (it leaves the recording it kept going) and disable it."""
+    return await _set_enabled(sensor_id, False)
+
+
+async def _set_enabled(sensor_id: str, enabled: bool) -> dict[str, Any]:
     running = controller()
     running.require(sensor_id)
-    await running.apply({"enabled": False}, sensor_id)
+    await running.apply({"enabled": enabled}, sensor_id)
     return running.sensor_status(running.require(sensor_id))
 
 
