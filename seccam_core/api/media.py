@@ -165,6 +165,23 @@ async def camera_status() -> Any:
     return jsonify(media().camera.status())
 
 
+@blueprint.get("/camera/frame")
+@responds(200, content_type="image/jpeg", description="the newest frame, 640 px wide",
+          headers={"X-Frame-Time": "when the frame was taken, epoch seconds"})
+@responds(503, description="the camera has no recent video")
+async def camera_frame() -> Any:
+    """The camera's newest frame as a JPEG (the dashboard's live view; about one a second)."""
+    try:
+        jpeg, taken = await media().live_frame.jpeg()
+    except CameraUnavailable as exc:
+        raise Unavailable(str(exc)) from None
+    except (FfmpegError, OSError, TimeoutError) as exc:
+        raise Unavailable(f"the frame could not be cut: {exc or 'timeout'}") from None
+    response = Response(jpeg, mimetype="image/jpeg")
+    response.headers["X-Frame-Time"] = f"{taken:.3f}"
+    return response
+
+
 # --- snapshots --------------------------------------------------------------------------
 
 
