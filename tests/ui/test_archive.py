@@ -147,3 +147,30 @@ def test_the_new_since_last_visit_badge_counts_live_and_clears_on_visit(dashboar
     assert len(http.get("/snapshots").json()) == 1
     page.get_by_role("link", name="Timelapses").click()
     expect(page.locator("#timelapses")).to_contain_text("No timelapses yet.")
+
+
+def test_paging_through_recordings_added_by_hand(dashboard, page):
+    """Thirty recordings copied into the folder by hand (empty files: the list never
+    opens a video) are found by the catalogue and shown 24 to a page."""
+    http = dashboard.http
+    setting = http.get("/settings").json()["Camera"]["recordings_dir"]
+    folder = dashboard.data_dir / (setting or "recordings")  # the default, inside data
+    folder.mkdir(parents=True, exist_ok=True)
+    for minute in range(30):
+        (folder / f"output_20250101_10{minute:02d}00.mp4").write_bytes(b"")
+    assert http.post("/archive/reconcile").json()["added"] == 30
+    logged_in(page, dashboard, "#/archive")
+    expect(cards(page)).to_have_count(24)
+    expect(page.locator("#page-number")).to_have_text("Page 1 of 2")
+    expect(cards(page).first).to_contain_text("10:29:00")
+    expect(page.get_by_role("button", name="Newest page")).to_be_disabled()
+    page.get_by_role("button", name="Older ›").click()  # noqa: RUF001 (the label)
+    expect(cards(page)).to_have_count(6)
+    expect(page.locator("#page-number")).to_have_text("Page 2 of 2")
+    expect(cards(page).last).to_contain_text("10:00:00")
+    expect(page.get_by_role("button", name="Oldest page")).to_be_disabled()
+    page.get_by_role("button", name="Newest page").click()
+    expect(cards(page)).to_have_count(24)
+    # Day filter through the calendar day of the hand-added files.
+    page.get_by_label("Day").fill("2025-01-01")
+    expect(page.locator("#archive-summary")).to_have_text("30 recordings match")

@@ -184,8 +184,10 @@ async function recordings(container, loader, cleanups) {
   const clear = h("button", { type: "button", id: "filter-clear" }, "Clear filters");
   const summary = h("p", { class: "muted", id: "archive-summary", role: "status" });
   const list = h("ul", { class: "cards", id: "recordings", "aria-label": "Recordings" });
+  const newest = h("button", { type: "button", id: "page-newest", "aria-label": "Newest page" }, "«");
   const previous = h("button", { type: "button", id: "page-newer" }, "‹ Newer");
   const next = h("button", { type: "button", id: "page-older" }, "Older ›");
+  const oldest = h("button", { type: "button", id: "page-oldest", "aria-label": "Oldest page" }, "»");
   const pageText = h("span", { id: "page-number", class: "muted" });
   const fresh = h("button", { type: "button", class: "notice", id: "archive-fresh", hidden: true }, "New recordings: show them");
   replace(container,
@@ -194,7 +196,7 @@ async function recordings(container, loader, cleanups) {
       h("span", { class: "field" }, h("label", { for: "filter-sensor" }, "Sensor"), sensorSelect),
       clear),
     fresh, summary, list,
-    h("nav", { class: "pager row", "aria-label": "Pages of recordings" }, previous, pageText, next));
+    h("nav", { class: "pager row", "aria-label": "Pages of recordings" }, newest, previous, pageText, next, oldest));
 
   api("/sensors").then(({ sensors }) => {
     for (const sensor of sensors) {
@@ -258,8 +260,8 @@ async function recordings(container, loader, cleanups) {
     pageText.textContent = `Page ${page} of ${pages}`;
     summary.textContent = `${state.total.toLocaleString()} recording${state.total === 1 ? "" : "s"}`
       + (state.day || state.sensor ? " match" : "");
-    previous.disabled = state.offset === 0;
-    next.disabled = state.offset + PAGE_SIZE >= state.total;
+    previous.disabled = newest.disabled = state.offset === 0;
+    next.disabled = oldest.disabled = state.offset + PAGE_SIZE >= state.total;
     fresh.hidden = true;
     list.removeAttribute("aria-busy");
     list.dataset.shownMs = String(Math.round(performance.now() - started));
@@ -286,6 +288,14 @@ async function recordings(container, loader, cleanups) {
     state.offset += PAGE_SIZE;
     show().then(() => next.disabled || next.focus(), failed);
     container.scrollIntoView({ block: "start" });
+  });
+  newest.addEventListener("click", () => {
+    state.offset = 0;
+    show().catch(failed);
+  });
+  oldest.addEventListener("click", () => {
+    state.offset = Math.max(0, Math.floor((state.total - 1) / PAGE_SIZE) * PAGE_SIZE);
+    show().catch(failed);
   });
   fresh.addEventListener("click", () => {
     state.offset = 0;
