@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
+
+from imageio_ffmpeg import get_ffmpeg_exe
 
 from seccam_core.testing import wait_until
 
@@ -45,3 +50,14 @@ def record_triggered(http: Any, sensor_id: str) -> dict[str, Any]:
     http.post("/sensor/mock/trigger", json={"sensor_id": sensor_id}).raise_for_status()
     http.post("/sensor/mock/release", json={"sensor_id": sensor_id}).raise_for_status()
     return wait_until(lambda: _finished(http, before + 1), 60, "the triggered recording")[0]
+
+
+def leave_frames_of_yesterday(data_dir: Path, count: int = 48) -> None:
+    """Timelapse frames of yesterday, as a camera that ran then left them: the next
+    start stitches them into yesterday's timelapse (docs/media.md)."""
+    folder = (data_dir / "recordings" / "timelapse" / "frames"
+              / (date.today() - timedelta(days=1)).isoformat())
+    folder.mkdir(parents=True)
+    subprocess.run([get_ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc=size=320x240:rate=1", "-frames:v", str(count), "-q:v", "4",
+                    str(folder / "frame_%06d.jpg")], check=True)

@@ -6,9 +6,16 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from archive_kit import camera_running, record_manual, record_triggered
-from conftest import logged_in
+from archive_kit import (
+    camera_running,
+    leave_frames_of_yesterday,
+    record_manual,
+    record_triggered,
+)
+from conftest import Dashboard, logged_in, prepare
 from playwright.sync_api import expect
+
+from seccam_core.testing import free_port, wait_until
 
 BLOB_URL = re.compile(r"^blob:")
 
@@ -174,3 +181,27 @@ def test_paging_through_recordings_added_by_hand(dashboard, page):
     # Day filter through the calendar day of the hand-added files.
     page.get_by_label("Day").fill("2025-01-01")
     expect(page.locator("#archive-summary")).to_have_text("30 recordings match")
+
+
+def test_a_timelapse_plays_and_is_deleted(seccam_data_dir, page):
+    """Yesterday's frames are stitched at the start; the Timelapses tab plays it."""
+    prepare(seccam_data_dir)
+    leave_frames_of_yesterday(seccam_data_dir)
+    server = Dashboard(seccam_data_dir, free_port()).start()
+    try:
+        made = wait_until(lambda: server.http.get("/timelapse").json(), 60,
+                          "yesterday's timelapse")
+        logged_in(page, server, "#/archive/timelapses")
+        item = page.locator("#timelapses > li.media-card")
+        expect(item).to_have_count(1)
+        expect(item).to_contain_text(f"Timelapse of {made[0]['date']}")
+        item.get_by_role("button", name=re.compile("^Play")).click()
+        page.wait_for_function(
+            "() => document.querySelector('dialog.player video')?.currentTime > 0.5")
+        page.get_by_role("button", name="Close").click()
+        item.get_by_role("button", name=re.compile("^Delete")).click()
+        page.locator("dialog.confirm").get_by_role("button", name="Delete").click()
+        expect(page.locator("#timelapses")).to_contain_text("No timelapses yet.")
+        assert server.http.get("/timelapse").json() == []
+    finally:
+        server.stop()
