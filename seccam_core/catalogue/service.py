@@ -76,6 +76,7 @@ class Catalogue:
         if self._tasks:
             await asyncio.wait(self._tasks)
         self._tasks = []
+        self.history.flush()  # queued before close: the close finishes foreground jobs
         await asyncio.to_thread(self.db.close)
 
     async def check(self) -> None:
