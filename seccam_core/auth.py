@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seccam_core.contributions import SettingsSection
+from seccam_core.dashboard import BUNDLE
 from seccam_core.settings import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,10 @@ successful login (or when the password is set). Never printed, never logged."""
 # Control characters, invisible format characters (zero-width space, bidi marks) and
 # line/paragraph separators: a password a person cannot see or type back.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-EXEMPT_PATHS = frozenset({"/auth/status", "/auth/validate", "/openapi.json"})
-"""The only paths served without a token. Plugins cannot add to it."""
+API_EXEMPT_PATHS = frozenset({"/auth/status", "/auth/validate", "/openapi.json"})
+EXEMPT_PATHS = API_EXEMPT_PATHS | BUNDLE.paths
+"""The only paths served without a token: three API routes, the dashboard page ``/``
+and each of its files by its exact path. Plugins cannot add to it."""
 
 AUTH_SECTION = SettingsSection(
     name=SECTION,
@@ -45,7 +48,8 @@ AUTH_SECTION = SettingsSection(
         "type": "object",
         "properties": {
             "enabled": {"type": "boolean", "description": "Require the token on every "
-                        "route but /auth/status, /auth/validate and /openapi.json."},
+                        "route but /auth/status, /auth/validate, /openapi.json and the "
+                        "dashboard's page and files."},
             "token": {"type": "string"},
             "password_hash": {"type": "string"},
         },

@@ -5,7 +5,17 @@ from __future__ import annotations
 from quart import Blueprint
 
 from seccam_core import hookimpl
-from seccam_core.api import actions, auth, deploy, events, logs, openapi, plugins, settings
+from seccam_core.api import (
+    actions,
+    auth,
+    dashboard,
+    deploy,
+    events,
+    logs,
+    openapi,
+    plugins,
+    settings,
+)
 from seccam_core.auth import AUTH_SECTION
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
@@ -40,9 +50,10 @@ def seccam_settings_sections() -> list[SettingsSection]:
 
 @hookimpl
 def seccam_register_routes(seccam: Seccam) -> list[Blueprint]:
-    """The core's endpoints: auth, settings, events, plugins, deploy info, logs."""
+    """The core's endpoints: auth, settings, events, plugins, deploy info, logs, and the
+    dashboard's page and files."""
     return [auth.blueprint, settings.blueprint, events.blueprint, plugins.blueprint,
-            actions.blueprint,
+            actions.blueprint, dashboard.blueprint,
             deploy.blueprint, logs.blueprint, openapi.blueprint]
 
 

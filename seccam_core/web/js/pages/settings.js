@@ -1,0 +1,12 @@
+// Placeholder: engineer B replaces this page (issue 16, part B).
+
+import { h, replace } from "../ui.js";
+
+export default {
+  id: "settings",
+  title: "Settings",
+  render(container, params) {
+    replace(container, h("h1", {}, "Settings"),
+      h("p", {}, "This page is coming.", params.length ? ` (${params.join("/")})` : ""));
+  },
+};
