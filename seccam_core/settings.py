@@ -112,6 +112,18 @@ def _keep_masked(current: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[s
     }
 
 
+def _with_field_order(schema: Any) -> Any:
+    """``x-order``: the owner's order of each object's fields (JSON answers sort keys)."""
+    if isinstance(schema, dict):
+        result = {key: _with_field_order(value) for key, value in schema.items()}
+        if isinstance(schema.get("properties"), dict):
+            result["x-order"] = list(schema["properties"])
+        return result
+    if isinstance(schema, list):
+        return [_with_field_order(item) for item in schema]
+    return schema
+
+
 def _merge_defaults(defaults: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(dict(defaults))
     merged.update(copy.deepcopy(dict(stored)))
@@ -394,7 +406,8 @@ class SettingsStore:
         objects and lists, rules across fields), with: secret fields left out; each
         write-only field marked ``writeOnly`` (a read shows ``<field>_set`` instead);
         each field only settings.json may set marked ``readOnly``; each field's default
-        as its ``default`` where the schema has none.
+        as its ``default`` where the schema has none; each object's field order as
+        ``x-order`` (a JSON answer sorts keys).
         """
         forms: dict[str, Any] = {}
         for name, section in sorted(self._sections.items()):
@@ -414,7 +427,7 @@ class SettingsStore:
                     spec["default"] = copy.deepcopy(section.defaults[key])
             forms[name] = {
                 "description": section.description,
-                "schema": schema,
+                "schema": _with_field_order(schema),
                 "write_only": sorted(section.write_only_fields),
                 "read_only": sorted(section.internal_fields - section.secret_fields),
             }

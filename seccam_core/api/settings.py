@@ -86,7 +86,8 @@ FORMS = {
                 "type": "object",
                 "description": "the section's JSON Schema (draft 2020-12), secret fields left "
                 "out; write-only fields marked `writeOnly` (a read shows `<field>_set`), "
-                "fields only settings.json may set marked `readOnly`, defaults as `default`",
+                "fields only settings.json may set marked `readOnly`, defaults as `default`, "
+                "each object's field order as `x-order`",
             },
             "write_only": {"type": "array", "items": {"type": "string"},
                            "description": "paths of the write-only fields (`ntfy.token`, "
