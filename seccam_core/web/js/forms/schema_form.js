@@ -292,8 +292,9 @@ function listField(ctx, value) {
   const itemSpec = spec.items || {};
   const itemsBox = h("div", { class: "list-items" });
   let items = [];
-  const add = h("button", { type: "button", class: "small", disabled: ctx.disabled }, "Add");
   const label = labelOf(ctx.key, spec);
+  const add = h("button", { type: "button", class: "small", disabled: ctx.disabled,
+    "aria-label": `Add to ${label}` }, "Add");
 
   // An item redrawn keeps what the read said of its secrets (`secret_set`), never a value.
   const kept = (item) => {

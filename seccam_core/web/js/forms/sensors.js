@@ -86,7 +86,15 @@ function sensorForm(itemSchema, types, sensor, { onSaved, onDeleted, isNew = fal
         value: () => (input.value.trim() ? input.value.trim() : OMIT),
       };
     },
-    type: (ctx, value) => typeSelect(ctx, value, types, (name) => calibration?.retype(name)),
+    type: (ctx, value) => typeSelect(ctx, value, types, (name) => {
+      calibration?.retype(name);
+      if (isNew) {
+        // A new sensor starts on its type's usual pin (none for a pinless type).
+        const type = types.find((entry) => entry.type === name);
+        const gpio = form.querySelector('[data-path="gpio"] input');
+        if (gpio && type) gpio.value = type.uses_gpio && type.default_gpio !== null ? String(type.default_gpio) : "";
+      }
+    }),
     calibration: (ctx, value) => {
       calibration = calibrationField(ctx, value, types, sensor.type);
       return calibration;
@@ -177,8 +185,9 @@ export async function renderSensors(container) {
 
   const draw = async () => {
     const { sensors } = await api("/sensors");
+    // What POST /sensors fills in for a field left out.
     const fresh = { type: types[0]?.type || "", name: "", gpio: types[0]?.default_gpio ?? null,
-      calibration: {} };
+      enabled: true, hold_seconds: 10, invert_logic: false, calibration: {}, modes: ["away", "night"] };
     cards = sensors.map((sensor) => sensorForm(itemSchema, types, sensor, {
       onSaved: draw, onDeleted: draw,
     }));
