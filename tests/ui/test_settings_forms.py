@@ -115,6 +115,40 @@ def test_a_secret_is_write_only_in_the_form(dashboard, page, screenshot):
     assert not any(secret in url for url in page.seen["requests"])
     assert not any(secret in text for text in page.seen["console"])
 
+    form.get_by_label("clear it").check()
+    form.get_by_role("button", name="Save").click()
+    expect(field(form, "password").locator(".secret-state")).to_have_text("not set")
+    assert dashboard.http.get("/settings").json()["Mqtt"]["password_set"] is False
+
+
+def test_a_change_made_elsewhere_shows_in_the_open_form(dashboard, page):
+    logged_in(page, dashboard)
+    form = open_section(page, "Timelapse")
+    fps = form.get_by_label("Fps")
+    dashboard.http.post("/settings", json={"Timelapse": {"fps": 30}}).raise_for_status()
+    expect(fps).to_have_value("30")  # settings_changed, over the event stream
+    # While the owner is editing, the form keeps the edit and says what happened.
+    form.get_by_label("Interval minutes").fill("12")
+    dashboard.http.post("/settings", json={"Timelapse": {"fps": 12}}).raise_for_status()
+    expect(page.get_by_text("These settings were changed elsewhere.")).to_be_visible()
+    expect(fps).to_have_value("30")
+    expect(form.get_by_label("Interval minutes")).to_have_value("12")
+    page.get_by_role("button", name="Show the saved values").click()
+    expect(fps).to_have_value("12")
+    expect(form.get_by_label("Interval minutes")).to_have_value("5")
+
+
+def test_the_password_can_be_changed_beside_the_auth_section(dashboard, page):
+    logged_in(page, dashboard)
+    open_section(page, "Auth")
+    page.get_by_label("Current password").fill(dashboard.password)
+    page.get_by_label("New password").fill("a much longer new password")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".toast").filter(has_text="Password changed")).to_be_visible()
+    expect(page.get_by_label("Current password")).to_have_value("")
+    answer = dashboard.http.post("/auth/validate", json={"password": "a much longer new password"})
+    assert answer.json()["valid"] is True
+
 
 def test_a_refused_secret_is_never_echoed_beside_its_field(dashboard, page):
     """A webhook endpoint's signing secret with the wrong shape: the message names the

@@ -13,20 +13,22 @@ const LABELS = {
   sd_health: ["SD card wear", (value) => String(value)],
 };
 const TOAST_LEVEL = { critical: "error", warn: "warning", ok: "success", unavailable: "info" };
-const WORDS = { critical: "critical", warn: "warning", ok: "back to normal", unavailable: "cannot be read" };
+const WORDS = { critical: "critical", warn: "warning", ok: "ok", unavailable: "cannot be read" };
 
-/** "CPU temperature critical (85 °C)": one metric's level, in words. */
-export function alertText(metric, level, value) {
+/** "CPU temperature critical (85 °C)": one metric's level, in words ("back to normal"
+ * for a change to ok). */
+export function alertText(metric, level, value, { change = false } = {}) {
   const [label, format] = LABELS[metric] || [metric.replace(/_/g, " "), (v) => String(v)];
   const shown = value === undefined || value === null || typeof value === "object" ? "" : format(value);
-  return `${label} ${WORDS[level] || level}${shown ? ` (${shown})` : ""}`;
+  const word = change && level === "ok" ? "back to normal" : (WORDS[level] || level);
+  return `${label} ${word}${shown ? ` (${shown})` : ""}`;
 }
 
 let shownAtConnect = false;
 
 onEvent("system_alert", (data) => {
   for (const change of data?.transitions || []) {
-    toast(alertText(change.metric, change.to, data.values?.[change.metric]),
+    toast(alertText(change.metric, change.to, data.values?.[change.metric], { change: true }),
       TOAST_LEVEL[change.to] || "info", { timeout: change.to === "ok" ? 5000 : 15000 });
   }
 });

@@ -284,7 +284,8 @@ async function renderBluetooth(box) {
         ? h("table", { class: "plain" }, h("tbody", {}, state.devices.map((device) => h("tr", {},
           h("td", {}, device.name || device.address), h("td", {}, device.address),
           h("td", {}, device.present ? "home" : "away"),
-          h("td", {}, h("button", { type: "button", class: "small", onclick: () => remove(device) }, "Remove"))))))
+          h("td", {}, h("button", { type: "button", class: "small", onclick: () => remove(device),
+            "aria-label": `Remove ${device.name || device.address}` }, "Remove"))))))
         : h("p", { class: "hint" }, "No device is tracked."));
   };
   const scan = h("button", { type: "button", class: "primary" }, "Scan for devices");
@@ -296,7 +297,8 @@ async function renderBluetooth(box) {
         ? h("table", { class: "plain" }, h("tbody", {}, devices.map((device) => h("tr", {},
           h("td", {}, device.name || "(no name)"), h("td", {}, device.address),
           h("td", {}, device.rssi === undefined || device.rssi === null ? "" : `${device.rssi} dBm`),
-          h("td", {}, h("button", { type: "button", class: "small", onclick: () => add(device.address, device.name) }, "Add"))))))
+          h("td", {}, h("button", { type: "button", class: "small", onclick: () => add(device.address, device.name),
+            "aria-label": `Add ${device.name || device.address}` }, "Add"))))))
         : h("p", { class: "hint" }, "No device found."));
     } catch (error) {
       replace(found, errorLine(error));
