@@ -17,6 +17,7 @@ from quart import Blueprint, Response, jsonify, request, send_file
 
 from seccam_core.api.context import current_seccam
 from seccam_core.api.media_schemas import (
+    ARCHIVE_QUERY,
     CAMERA_STATUS,
     DELETED_FILE,
     LIST_QUERY,
@@ -31,6 +32,7 @@ from seccam_core.api.media_schemas import (
     VIDEO_QUERY,
 )
 from seccam_core.api.validation import json_body, query_args, responds
+from seccam_core.catalogue.archive import day_span
 from seccam_core.catalogue.service import CATALOGUE
 from seccam_core.errors import ApiError, BadRequest, NotFound, Unavailable
 from seccam_core.media.camera import CameraUnavailable
@@ -102,10 +104,10 @@ def video_responses(view: Any) -> Any:
 PAGED = {"X-Total-Count": "how many there are in all, past `offset` and `limit` too"}
 
 
-async def page_of(kind: str, query: dict[str, Any]) -> Response:
+async def page_of(kind: str, query: dict[str, Any], **filters: Any) -> Response:
     """One page of the archive's ``kind`` as JSON, with the total in ``X-Total-Count``."""
     body, total = await media().archive.page(kind, query.get("offset", 0),
-                                             query.get("limit", DEFAULT_LIST_LIMIT))
+                                             query.get("limit", DEFAULT_LIST_LIMIT), **filters)
     response = Response(body, mimetype="application/json")
     response.headers["X-Total-Count"] = str(total)
     return response
@@ -163,6 +165,23 @@ async def toggle_recording() -> Any:
 async def camera_status() -> Any:
     """The capture pipeline's state, its source and how much pre-roll is buffered."""
     return jsonify(media().camera.status())
+
+
+@blueprint.get("/camera/frame")
+@responds(200, content_type="image/jpeg", description="the newest frame, 640 px wide",
+          headers={"X-Frame-Time": "when the frame was taken, epoch seconds"})
+@responds(503, description="the camera has no recent video")
+async def camera_frame() -> Any:
+    """The camera's newest frame as a JPEG (the dashboard's live view; about one a second)."""
+    try:
+        jpeg, taken = await media().live_frame.jpeg()
+    except CameraUnavailable as exc:
+        raise Unavailable(str(exc)) from None
+    except (FfmpegError, OSError, TimeoutError) as exc:
+        raise Unavailable(f"the frame could not be cut: {exc or 'timeout'}") from None
+    response = Response(jpeg, mimetype="image/jpeg")
+    response.headers["X-Frame-Time"] = f"{taken:.3f}"
+    return response
 
 
 # --- snapshots --------------------------------------------------------------------------
@@ -264,10 +283,17 @@ async def sprite_by_name(name: str) -> Any:
 @blueprint.get("/archive")
 @responds(200, schema=RECORDING_LIST, description="recordings, newest first",
           headers=PAGED)
-@query_args(LIST_QUERY)
+@query_args(ARCHIVE_QUERY)
 async def archive_list(query: dict[str, Any]) -> Any:
-    """Recordings, newest first: path, size, mtime, duration, thumbnail/sprite flags."""
-    return await page_of("recording", query)
+    """Recordings, newest first: path, size, mtime, duration, thumbnail/sprite flags;
+    ``day`` and ``sensor`` narrow the list (and its X-Total-Count)."""
+    day = query.get("day")
+    if day is not None:
+        try:
+            day_span(day)
+        except (ValueError, OverflowError, OSError):
+            raise BadRequest("day: not a date (YYYY-MM-DD)") from None
+    return await page_of("recording", query, day=day, sensor=query.get("sensor"))
 
 
 @blueprint.get("/archive/count")

@@ -17,6 +17,17 @@ LIST_QUERY = {
         "limit": {"type": "integer", "minimum": 1, "maximum": 100000},
     },
 }
+ARCHIVE_QUERY = {
+    "type": "object",
+    "properties": {
+        "offset": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100000},
+        "day": {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+                "description": "only those made that local day (YYYY-MM-DD)"},
+        "sensor": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$",
+                   "description": "only those recorded for this sensor id"},
+    },
+}
 PATH_QUERY = {"type": "object", "properties": {"path": {"type": "string"}}}
 VIDEO_QUERY = {
     "type": "object",

@@ -118,6 +118,21 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def sensor_ids(value: Any) -> str | None:
+    """The ids of the sensors a recording was made for, as ``,id1,id2,`` (what the
+    ``sensor`` filter of :meth:`Archive.page` matches), or ``None`` (a manual one)."""
+    if not isinstance(value, list):
+        return None
+    ids = [item for item in value if isinstance(item, str) and "," not in item and item]
+    return f",{','.join(ids)}," if ids else None
+
+
+def day_span(day: str) -> tuple[float, float]:
+    """A local calendar day ``YYYY-MM-DD`` as [start, end) epoch seconds (DST aware)."""
+    start = datetime.strptime(day, "%Y-%m-%d")
+    return start.timestamp(), (start + timedelta(days=1)).timestamp()
+
+
 def _iso(epoch: float) -> str:
     """Local time with its UTC offset, as ``datetime.astimezone().isoformat()`` writes it."""
     return datetime.fromtimestamp(epoch, _zone(int(epoch) // 3600)).isoformat()
@@ -321,17 +336,36 @@ class Archive:
 
     # --- reading ------------------------------------------------------------------------
 
-    async def page(self, kind: str, offset: int = 0, limit: int | None = None
-                   ) -> tuple[str, int]:
-        """A JSON array of one kind, newest first, and how many there are in all."""
+    async def page(self, kind: str, offset: int = 0, limit: int | None = None, *,
+                   day: str | None = None, sensor: str | None = None) -> tuple[str, int]:
+        """A JSON array of one kind, newest first, and how many there are in all.
+
+        ``day`` (local ``YYYY-MM-DD``) keeps those created that day (a range of the time
+        index); ``sensor`` those recorded for that sensor id.
+        """
+        where = "folder = ? AND kind = ?"
+        extra: list[Any] = []
+        if day is not None:
+            where += " AND created >= ? AND created < ?"
+            extra += day_span(day)
+        if sensor is not None:
+            where += " AND sensor LIKE ? ESCAPE '\\'"
+            escaped = sensor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            extra.append(f"%,{escaped},%")
 
         def job(connection: sqlite3.Connection) -> tuple[str, int]:
             scope = self._scope_now(connection)
-            total = self._count(connection, scope, kind)
+            if extra:
+                total = int(connection.execute(
+                    f"SELECT count(*) FROM media WHERE {where}",  # noqa: S608 (fixed text)
+                    (scope.folder_id, kind, *extra)).fetchone()[0])
+            else:
+                total = self._count(connection, scope, kind)
             docs = connection.execute(
-                "SELECT doc FROM media WHERE folder = ? AND kind = ? "
+                f"SELECT doc FROM media WHERE {where} "  # noqa: S608 (fixed text)
                 "ORDER BY created DESC, name DESC LIMIT ? OFFSET ?",
-                (scope.folder_id, kind, -1 if limit is None else limit, offset)).fetchall()
+                (scope.folder_id, kind, *extra, -1 if limit is None else limit, offset)
+            ).fetchall()
             return "[" + ",".join(doc for (doc,) in docs) + "]", total
 
         return await self.db.run(job)
@@ -439,7 +473,7 @@ class Archive:
             return
         meta = read_meta(video)
         row.duration = _number(meta.get("duration_seconds"))
-        row.sensor = _text(meta.get("sensor_type"))
+        row.sensor = sensor_ids(meta.get("sensors"))
         row.incident_id = _text(meta.get("incident_id"))
 
     # --- reconciling (catalogue thread) ----------------------------------------------------

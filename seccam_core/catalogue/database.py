@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+"""3: ``media.sensor`` holds the ids of the sensors a recording was made for (``,a,b,``)."""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS folders (
     id INTEGER PRIMARY KEY,

@@ -27,6 +27,7 @@ from seccam_core.media import stills
 from seccam_core.media.camera import CameraConfig, CameraPipeline
 from seccam_core.media.ffmpeg import FfmpegRunner
 from seccam_core.media.layout import MediaLayout, media_layout, unique_name
+from seccam_core.media.live_frame import LiveFrame
 from seccam_core.media.recorder import Recorder
 from seccam_core.media.timelapse import Timelapse
 from seccam_core.services import ARCHIVE, CAMERA, RECORDER, SNAPSHOTS, ServiceKey
@@ -83,6 +84,7 @@ class MediaService:
             self.camera, self.runner, lambda: self.layout, lambda: self.archive,
             lambda: seccam.settings.get("Timelapse"), publish,
         )
+        self.live_frame = LiveFrame(self.camera, self.runner, camera_dir / "live")
         self._remove_listener: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shared_snapshot: tuple[int, asyncio.Future[Path]] | None = None

@@ -256,3 +256,54 @@ def test_the_recordings_folder_cannot_be_a_system_folder(media_server, tmp_path)
     assert snapshot.status_code == 200, snapshot.text
     assert Path(snapshot.json()["path"]).parent == elsewhere
     assert client.get("/snapshots").json()[0]["path"] == snapshot.json()["path"]
+
+
+async def test_the_day_and_sensor_filters_narrow_the_list_and_its_total(tmp_path):
+    """The dashboard's archive filters: a local calendar day, and a sensor id (from the
+    recording's .meta.json ``sensors``, so a clip two sensors shared matches both)."""
+    folder = tmp_path / "recordings"
+    layout = MediaLayout(folder)
+    layout.ensure()
+    now = time.time()
+    made = {
+        "output_20260301_235959.mp4": ["door"],
+        "output_20260302_000000.mp4": ["door", "hall"],
+        "output_20260302_120000.mp4": ["hall"],
+        "output_20260302_130000.mp4": None,  # manual: no sensors
+        "output_20260303_000000.mp4": ["hall-2"],
+    }
+    for name, sensors in made.items():
+        _touch(folder / name, now)
+        if sensors is not None:
+            (folder / name.replace(".mp4", ".meta.json")).write_text(
+                json.dumps({"sensors": sensors, "sensor_type": "mock"}))
+    async with _catalogue(tmp_path) as archive:
+        await archive.reconcile()
+
+        async def names(**filters):
+            body, total = await archive.page("recording", **filters)
+            listed = [item["name"] for item in json.loads(body)]
+            return listed, total
+
+        assert await names(day="2026-03-02") == (
+            ["output_20260302_130000.mp4", "output_20260302_120000.mp4",
+             "output_20260302_000000.mp4"], 3)
+        assert await names(sensor="door") == (
+            ["output_20260302_000000.mp4", "output_20260301_235959.mp4"], 2)
+        assert await names(sensor="hall") == (
+            ["output_20260302_120000.mp4", "output_20260302_000000.mp4"], 2)
+        assert await names(day="2026-03-02", sensor="hall", offset=1, limit=1) == (
+            ["output_20260302_000000.mp4"], 2)
+        assert await names(day="2026-03-04") == ([], 0)
+        assert (await names())[1] == 5
+
+
+def test_archive_filters_refuse_bad_values_naming_the_field(media_server):
+    client = media_server().client()
+    for query, field in [({"day": "2026-02-31"}, "day"), ({"day": "yesterday"}, "day"),
+                         ({"sensor": "Front Door"}, "sensor"), ({"sensor": "a%"}, "sensor")]:
+        answer = client.get("/archive", params=query)
+        assert answer.status_code == 400, (query, answer.text)
+        assert answer.json()["error"].startswith(field), answer.json()
+    answer = client.get("/archive", params={"day": "2026-03-02", "sensor": "door"})
+    assert answer.status_code == 200 and answer.headers["X-Total-Count"] == "0"

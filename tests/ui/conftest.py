@@ -35,7 +35,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update", "--no-first-run", "--disable-sync"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 FAST_CAMERA = {"test_pattern_size": "320x240", "test_pattern_fps": 10}
-SENSORS = [("front_door", "Front door"), ("hall", "Hall"), ("garage", "Garage")]
+SENSORS = [("front-door", "Front door"), ("hall", "Hall"), ("garage", "Garage")]
 START_TIMEOUT = 60.0
 
 

@@ -116,7 +116,7 @@ function context(parent, key, spec) {
 
 function booleanField(ctx, value) {
   const input = h("input", {
-    id: ctx.id, type: "checkbox", role: "switch", class: "switch", checked: value === true,
+    id: ctx.id, type: "checkbox", role: "switch", class: "toggle", checked: value === true,
     disabled: ctx.disabled,
   });
   const element = frame(ctx, labelOf(ctx.key, ctx.spec), input);
@@ -349,7 +349,7 @@ function objectField(ctx, value) {
   }
   // A nullable object (ntfy: null when not used): a switch turns it on.
   const use = h("input", {
-    type: "checkbox", role: "switch", class: "switch", id: `${ctx.id}-use`,
+    type: "checkbox", role: "switch", class: "toggle", id: `${ctx.id}-use`,
     checked: value !== null && value !== undefined, disabled: ctx.disabled,
   });
   const toggle = () => { group.element.hidden = !use.checked; };

@@ -82,7 +82,7 @@ async function renderSection(container, name) {
   let values = stored[name] || {};
   const status = h("p", { class: "form-status", role: "status" });
   const formError = h("p", { class: "field-error", role: "alert", hidden: true });
-  const elsewhere = h("p", { class: "notice", hidden: true },
+  const elsewhere = h("p", { class: "stale-notice", hidden: true },
     "These settings were changed elsewhere. ",
     h("button", { type: "button", class: "link", onclick: () => discard() }, "Show the saved values"));
   const save = h("button", { type: "submit", class: "primary" }, "Save");

@@ -320,7 +320,7 @@ async function renderBluetooth(box) {
 // --- captive portal --------------------------------------------------------------------
 
 async function renderPortal(box) {
-  const toggle = h("input", { type: "checkbox", role: "switch", class: "switch", id: "portal-enabled" });
+  const toggle = h("input", { type: "checkbox", role: "switch", class: "toggle", id: "portal-enabled" });
   const state = h("p", { id: "portal-state", role: "status" });
   const draw = (answer) => {
     toggle.checked = answer.enabled;
