@@ -211,3 +211,43 @@ def test_every_section_has_a_page_and_a_plugins_section_is_a_form(dashboard, pag
     stored = dashboard.http.get("/settings").json()["StorageLimit"]
     assert stored["enabled"] is True and stored["max_percent"] == 70
     screenshot(page, "settings-plugin-section")
+
+
+def test_lists_and_nested_objects_are_edited_in_the_form(dashboard, phone_page, screenshot):
+    """Arming's schedules (a list of objects with a day picker, times and a mode) and
+    Notify's ntfy (an object that is null when not used)."""
+    page = logged_in(phone_page, dashboard)
+    form = open_section(page, "Arming")
+    form.get_by_role("button", name="Add to Schedules").click()
+    window = form.get_by_role("group", name="Schedules 1")
+    for day in ("mon", "fri"):
+        window.get_by_label(day).check()
+    window.get_by_label("Start").fill("22:00")
+    window.get_by_label("End").fill("07:00")
+    window.get_by_label("Mode").select_option("night")
+    screenshot(page, "settings-list")
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".form-status")).to_have_text("Saved.")
+    assert dashboard.http.get("/settings").json()["Arming"]["schedules"] == [
+        {"days": ["mon", "fri"], "start": "22:00", "end": "07:00", "mode": "night"}]
+    form.get_by_role("button", name="Remove Schedules 1").click()
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".form-status")).to_have_text("Saved.")
+    assert dashboard.http.get("/settings").json()["Arming"]["schedules"] == []
+
+    form = open_section(page, "Notify")
+    ntfy = form.locator('[data-path="ntfy"]')
+    expect(ntfy.get_by_label("Server")).to_be_hidden()
+    ntfy.get_by_role("switch", name="use Ntfy").check()
+    ntfy.get_by_label("Server").fill("https://ntfy.example")
+    ntfy.get_by_label("Topic").fill("front-door")
+    ntfy.get_by_label("Priority").fill("4")
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".form-status")).to_have_text("Saved.")
+    stored = dashboard.http.get("/settings").json()["Notify"]["ntfy"]
+    assert stored["server"] == "https://ntfy.example" and stored["topic"] == "front-door"
+    assert stored["priority"] == 4 and stored["token_set"] is False
+    ntfy.get_by_role("switch", name="use Ntfy").uncheck()
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".form-status")).to_have_text("Saved.")
+    assert dashboard.http.get("/settings").json()["Notify"]["ntfy"] is None

@@ -33,6 +33,14 @@ def test_stats_storage_and_portal(dashboard, page, phone_page, screenshot):
     expect(page.locator("#cleanup-result")).to_have_text(
         "Auto-delete is off: nothing was deleted.")
 
+    # An install script's log, where install.sh writes it.
+    log = dashboard.data_dir / "logs" / "install" / "2026-11-28_10-00-00.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("installing seccam\n<b>not markup</b>\ndone\n")
+    page.get_by_role("link", name="Script logs").click()
+    page.get_by_role("button", name="install/2026-11-28_10-00-00.log").click()
+    expect(page.locator("#script-log")).to_have_text(log.read_text())
+
     page.get_by_role("link", name="Captive portal").click()
     portal = dashboard.http.get("/captive-portal").json()
     expect(page.get_by_role("switch", name="Redirect to the dashboard")).to_be_checked(

@@ -158,6 +158,10 @@ function stringField(ctx, value) {
     disabled: ctx.disabled,
   });
   if (input.type === "url") input.type = "text";  // the server judges URLs (rtsp:// too)
+  if (/2\[0-3\]\):\(?\[0-5\]\[0-9\]\)?\$$/.test(spec.pattern || "")) {
+    input.type = "time";  // HH:MM: a phone's time picker gives exactly that
+    input.removeAttribute("pattern");
+  }
   return {
     element: frame(ctx, labelOf(ctx.key, spec), input),
     value: () => (input.value === "" && nullable(spec) ? null : input.value),
