@@ -28,7 +28,7 @@ function sectionLink(name, form) {
 
 async function renderIndex(container) {
   const forms = await api("/settings/schema");
-  const names = Object.keys(forms).filter((name) => name !== "Sensor" && name !== "Sensors");
+  const names = Object.keys(forms).filter((name) => name !== "Sensors");
   replace(container,
     h("h1", {}, "Settings"),
     h("ul", { class: "sections", "aria-label": "Settings sections" },
