@@ -42,12 +42,14 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
 # named here import ``hookimpl`` and ``PROJECT_NAME`` from this package.
 _LAZY: dict[str, str] = {
     "ARCHIVE": "seccam_core.services",
+    "ARMING": "seccam_core.services",
     "ActionContext": "seccam_core.contributions",
     "ActionType": "seccam_core.contributions",
     "AlertLevel": "seccam_core.contributions",
     "AlertMetric": "seccam_core.contributions",
     "ApiError": "seccam_core.errors",
     "Archive": "seccam_core.services",
+    "Arming": "seccam_core.services",
     "Backoff": "seccam_core.delivery",
     "BadRequest": "seccam_core.errors",
     "Busy": "seccam_core.errors",
@@ -216,11 +218,13 @@ if TYPE_CHECKING:
     )
     from seccam_core.services import (
         ARCHIVE,
+        ARMING,
         CAMERA,
         RECORDER,
         SENSORS,
         SNAPSHOTS,
         Archive,
+        Arming,
         Camera,
         Recorder,
         Sensors,
@@ -235,6 +239,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARCHIVE",
+    "ARMING",
     "CAMERA",
     "NAME_TIME",
     "NULLABLE_STRING",
@@ -252,6 +257,7 @@ __all__ = [
     "AlertMetric",
     "ApiError",
     "Archive",
+    "Arming",
     "Backoff",
     "BadRequest",
     "Busy",

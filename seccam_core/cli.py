@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import getpass
 import json
 import signal
@@ -34,6 +35,16 @@ def _auth_for(data_dir: str | None) -> AuthService:
     return AuthService(store)
 
 
+def settle_startup_objects() -> None:
+    """Move everything alive after startup (modules, schemas, the app) out of the
+    collector's reach. A full collection otherwise walks those ~50,000 objects every
+    time it runs, which on a Pi stops the event loop for tens of milliseconds: the
+    tail of every SSE fan-out. Only here, in the server process: the test kit builds
+    many apps in one process and must get their garbage back."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_server(config: Config, host: str, port: int) -> int:
     """Serve ``config`` until SIGTERM or SIGINT: logging, pin factory, hypercorn."""
     from seccam_core.app import create_app, seccam_of
@@ -48,9 +59,16 @@ def run_server(config: Config, host: str, port: int) -> int:
     choose_pin_factory()
     server = hypercorn_config(host, port)
 
+    checks: set[asyncio.Task[Any]] = set()
+
     @app.before_serving
     async def doctor() -> None:  # after the app's own start: settings and plugins are in
-        await log_short_form(seccam)
+        settle_startup_objects()
+        # Beside serving, not before it: the checks read the disk and the recordings
+        # folder, and a camera that answers late helps nobody.
+        task = asyncio.create_task(log_short_form(seccam), name="doctor")
+        checks.add(task)
+        task.add_done_callback(checks.discard)
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -144,7 +144,23 @@ class Sensors(Protocol):
         """A sensor's running instance by id (``None`` for the primary; ``None`` if none)."""
 
     def status(self) -> dict[str, Any]:
-        """What ``GET /sensor/status`` answers."""
+        """What ``GET /sensor/status`` answers (every sensor in its ``sensors`` list)."""
+
+    async def set_enabled(self, sensor_id: str, enabled: bool) -> None:
+        """Start or stop one sensor, as ``POST /sensors/<id>/enable|disable`` does
+        (:class:`~seccam_core.errors.NotKnown` for an unknown id)."""
+
+
+@runtime_checkable
+class Arming(Protocol):
+    """The arm mode: ``disarmed``, ``home``, ``away`` or ``night`` (``docs/arming.md``)."""
+
+    def status(self) -> dict[str, Any]:
+        """What ``GET /arming`` answers: ``mode`` in force, ``source``, ``since``,
+        ``set_mode`` and, if a schedule has one, ``next_change``."""
+
+    async def set_mode(self, mode: str) -> None:
+        """A manual change, as ``POST /arming`` (it holds until the next schedule window)."""
 
 
 RECORDER: ServiceKey[Recorder] = ServiceKey("recorder", "the media plugin (builtin.media)")
@@ -152,3 +168,4 @@ ARCHIVE: ServiceKey[Archive] = ServiceKey("archive", "the media plugin (builtin.
 CAMERA: ServiceKey[Camera] = ServiceKey("camera", "the media plugin (builtin.media)")
 SNAPSHOTS: ServiceKey[Snapshots] = ServiceKey("snapshots", "the media plugin (builtin.media)")
 SENSORS: ServiceKey[Sensors] = ServiceKey("sensors", "the sensor plugin (builtin.sensors)")
+ARMING: ServiceKey[Arming] = ServiceKey("arming", "the sensor plugin (builtin.sensors)")

@@ -8,8 +8,8 @@ from quart import Blueprint
 
 from seccam_core.api.context import current_seccam
 from seccam_core.api.validation import json_body, responds
-from seccam_core.sensing.arming import ARMING
 from seccam_core.sensing.config import ARM_MODES
+from seccam_core.services import ARMING
 
 blueprint = Blueprint("arming", __name__)
 

@@ -299,8 +299,7 @@ async def sensors_disable(sensor_id: str) -> dict[str, Any]:
 
 async def _set_enabled(sensor_id: str, enabled: bool) -> dict[str, Any]:
     running = controller()
-    running.require(sensor_id)
-    await running.apply({"enabled": enabled}, sensor_id)
+    await running.set_enabled(sensor_id, enabled)
     return running.sensor_status(running.require(sensor_id))
 
 

@@ -10,7 +10,7 @@ from seccam_core.api import arming as arming_api
 from seccam_core.api import sensors as sensors_api
 from seccam_core.contributions import SettingsSection
 from seccam_core.runtime import Seccam
-from seccam_core.sensing.arming import ARMING, ARMING_SECTION, Arming
+from seccam_core.sensing.arming import ARMING_SECTION, Arming
 from seccam_core.sensing.config import (
     SENSOR_SECTION,
     SENSORS_SECTION,
@@ -20,6 +20,7 @@ from seccam_core.sensing.config import (
 )
 from seccam_core.sensing.controller import SENSOR_CONTROLLER, SensorController
 from seccam_core.sensing.schedule import schedule_check
+from seccam_core.services import ARMING
 
 
 @hookimpl
@@ -58,5 +59,5 @@ async def seccam_shutdown(seccam: Seccam) -> None:
     if controller is not None:
         await controller.stop()
     arming = seccam.withdraw(ARMING)
-    if arming is not None:
+    if isinstance(arming, Arming):  # the key's protocol has no stop(): ours has
         await arming.stop()

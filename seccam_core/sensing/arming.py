@@ -36,7 +36,6 @@ from seccam_core.events import Event
 from seccam_core.runtime import Seccam
 from seccam_core.sensing.config import ARM_MODES
 from seccam_core.sensing.schedule import WINDOW_SCHEMA, edges, local_zone
-from seccam_core.services import ServiceKey
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +241,3 @@ class Arming:
             self._last = key
             self._seccam.bus.publish(EVENT, status)
 
-
-ARMING: ServiceKey[Arming] = ServiceKey("arming", "the sensor plugin (builtin.sensors)")
-"""The arming service, for the core's endpoints."""

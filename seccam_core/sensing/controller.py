@@ -227,6 +227,11 @@ class SensorController:
             await self._restart(runner)
         await self.save_entries(entries)
 
+    async def set_enabled(self, sensor_id: str, enabled: bool) -> None:
+        """Start or stop one sensor (:class:`UnknownSensor` for an unknown id)."""
+        self.require(sensor_id)
+        await self.apply({"enabled": enabled}, sensor_id)
+
     async def _restart(self, runner: SensorRunner) -> None:
         async with self._reload_lock:
             await self._close(runner)

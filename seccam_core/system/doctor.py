@@ -339,7 +339,7 @@ async def clock_check(seccam: Seccam, *, quick: bool = False) -> Check:
     if now < CLOCK_SANE_AFTER:
         return Check("clock", "fail", f"the clock is not set: it says {shown}", fix)
     recordings = media_layout(seccam).recordings_dir
-    early = [p.name for p in _names(recordings, "output_*.mp4") if p.name < "output_2000"]
+    early = await asyncio.to_thread(_early_recordings, recordings)
     if early:
         return Check("clock", "warn", f"{len(early)} recordings are dated before 2000 "
                      f"(e.g. {early[0]}): they were made before the clock was set", fix,
@@ -352,9 +352,14 @@ async def clock_check(seccam: Seccam, *, quick: bool = False) -> Check:
     return Check("clock", "ok", f"set: {shown}")
 
 
-def _names(folder: Path, pattern: str) -> list[Path]:
+def _early_recordings(folder: Path) -> list[str]:
+    """Recordings named before 2000, oldest first. One pass over the folder's entries
+    (it may hold 100,000 recordings): only the few matches are kept and sorted."""
     try:
-        return sorted(folder.glob(pattern))
+        with os.scandir(folder) as entries:
+            return sorted(entry.name for entry in entries
+                          if entry.name.startswith("output_") and entry.name < "output_2000"
+                          and entry.name.endswith(".mp4"))
     except OSError:
         return []
 

@@ -30,7 +30,12 @@ log = logging.getLogger(__name__)
 
 MQTT: ServiceKey[Bridge] = ServiceKey("mqtt", "the action_mqtt plugin")
 EVENTS = frozenset({"sensor_state", "recording_state", "presence_state", "incident",
-                    "archive_updated", "system_alert"})
+                    "archive_updated", "system_alert", "arming_state", "settings_changed"})
+
+
+def wanted(event: Event) -> bool:
+    """Settings changes only when they change the sensor list (the entities follow it)."""
+    return event.type != "settings_changed" or "Sensors" in event.data.get("sections", ())
 
 
 async def run(event: Event, ctx: ActionContext) -> bool:
@@ -50,6 +55,7 @@ def status(seccam: Seccam) -> Mapping[str, Any] | None:
 MQTT_ACTION = ActionType(
     name="mqtt",
     events=EVENTS,
+    wants=wanted,
     run=run,
     timeout=10.0,
     description="The camera's state on your MQTT broker, with Home Assistant discovery.",

@@ -6,6 +6,11 @@ queue is full the oldest waiting message is dropped and counted (``overflow``); 
 (re)connect the discovery payload and every current state are sent again anyway, so a
 dropped state is only late. Commands arrive on ``.../set`` topics; one found retained on
 subscribe is ignored and counted (an old command must never start a recording).
+
+Sensors are the ``Sensors`` settings list (one binary_sensor and one enabled switch
+each, by sensor id); their states come from ``sensor_state`` events. The arm mode is
+an alarm panel: ``arming_state`` sets its state, an open incident of an armed sensor
+shows it ``triggered``, and its command topic sets the mode by hand.
 """
 
 from __future__ import annotations
@@ -19,10 +24,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from seccam_action_mqtt.discovery import SensorInfo, Topics, device_payload
+from seccam_action_mqtt.discovery import (
+    ALARM_COMMANDS,
+    ALARM_STATES,
+    SensorInfo,
+    Topics,
+    device_payload,
+)
 from seccam_action_mqtt.link import BrokerAddress, Incoming, LinkError, Session, connect
 from seccam_action_mqtt.settings import SECTION, address_of, device_name_of, topics_of
-from seccam_core import SNAPSHOTS, AlertLevel, Backoff, Event, Seccam
+from seccam_core import ARMING, SNAPSHOTS, AlertLevel, Backoff, Event, NotKnown, Seccam
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +42,7 @@ HEALTH_INTERVAL = 30.0
 STOP_TIMEOUT = 3.0
 RECONNECT = Backoff(base=0.5, factor=2.0, cap=4.0)
 ON, OFF = b"ON", b"OFF"
-SENSOR_SECTION = "Sensor"
+SENSORS_SECTION = "Sensors"
 
 
 def on_off(value: Any) -> bytes:
@@ -53,7 +64,9 @@ class Bridge:
             ("messages_sent", "overflow", "connects", "commands", "ignored_retained"), 0)
         self.connected = False
         self.last_error: str | None = None
-        self.sensor: SensorInfo | None = None
+        self.sensors: list[SensorInfo] = []
+        self.arm_mode: str | None = None
+        self.open_incidents: set[str] = set()
         self._announced: dict[str, str] = {}
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -151,6 +164,12 @@ class Bridge:
             self._enqueue((topic, None, True))
         return True
 
+    def clear_state(self, topic: str) -> None:
+        """Remove a retained state from the broker (an empty retained message)."""
+        if self.retained.pop(topic, None) is not None and topic not in self._queued_states:
+            self._queued_states.add(topic)
+            self._enqueue((topic, None, True))
+
     def push(self, topic: str, payload: bytes) -> None:
         """Queue a message that is not retained (an incident)."""
         self._enqueue((topic, payload, False))
@@ -158,11 +177,11 @@ class Bridge:
     def _discovery(self) -> bytes:
         assert self.topics is not None
         removed = {key: platform for key, platform in self._announced.items()}
-        payload = device_payload(self.topics, device_name_of(self.settings), self.sensor)
+        payload = device_payload(self.topics, device_name_of(self.settings), self.sensors)
         for key in payload["components"]:
             removed.pop(key, None)
         if removed:
-            payload = device_payload(self.topics, device_name_of(self.settings), self.sensor,
+            payload = device_payload(self.topics, device_name_of(self.settings), self.sensors,
                                      removed=removed)
         self._announced = {key: c["platform"] for key, c in payload["components"].items()
                            if len(c) > 1}
@@ -299,9 +318,11 @@ class Bridge:
                 await self._set_recording(payload == ON)
             elif message.topic == topics.command("snapshot"):
                 await self._take_snapshot()
+            elif message.topic == topics.command("alarm"):
+                await self._set_arm_mode(payload.decode(errors="replace"))
             elif message.topic.startswith(f"{topics.root}/sensor/") and payload in (ON, OFF):
-                sensor_type = message.topic.split("/")[-3]
-                await self._set_sensor_enabled(sensor_type, payload == ON)
+                sensor_id = message.topic.split("/")[-3]
+                await self._set_sensor_enabled(sensor_id, payload == ON)
             else:
                 log.warning("mqtt: unknown command topic %s", message.topic)
         except Exception as exc:
@@ -323,21 +344,41 @@ class Bridge:
         path = await snapshots.snapshot()
         await self._publish_image(path)
 
-    async def _set_sensor_enabled(self, sensor_type: str, enabled: bool) -> None:
-        configured = self.seccam.settings.get(SENSOR_SECTION).get("type")
-        if configured != sensor_type:
-            log.warning("mqtt: %s is not the configured sensor (%s)", sensor_type, configured)
+    async def _set_sensor_enabled(self, sensor_id: str, enabled: bool) -> None:
+        sensors = self.seccam.sensors
+        if sensors is None:
+            log.warning("mqtt: no sensors: cannot %s %s", "enable" if enabled else "disable",
+                        sensor_id)
             return
-        await self.seccam.settings.save(SENSOR_SECTION, {"enabled": enabled})
+        try:
+            await sensors.set_enabled(sensor_id, enabled)
+        except NotKnown:
+            log.warning("mqtt: no sensor %r to %s", sensor_id, "enable" if enabled else "disable")
+
+    async def _set_arm_mode(self, command: str) -> None:
+        mode = ALARM_COMMANDS.get(command)
+        arming = self.seccam.get(ARMING)
+        if mode is None:
+            log.warning("mqtt: unknown alarm command %r (expected one of %s)", command[:40],
+                        ", ".join(ALARM_COMMANDS))
+        elif arming is None:
+            log.warning("mqtt: no arm modes: cannot set %s", mode)
+        else:
+            log.info("mqtt: arm mode %s (from Home Assistant)", mode)
+            await arming.set_mode(mode)
 
     # --- events -------------------------------------------------------------------------
 
     def _read_current_state(self) -> None:
         assert self.topics is not None
+        self._read_sensor_list()
         sensors = self.seccam.sensors
         if sensors is not None:
-            status = sensors.status()
-            self._sensor_state({**status, "type": (status.get("config") or {}).get("type")})
+            for entry in sensors.status().get("sensors", []):
+                self._sensor_state({**entry, "sensor_id": entry.get("id")})
+        arming = self.seccam.get(ARMING)
+        if arming is not None:
+            self._arming_state(arming.status())
         recorder = self.seccam.recorder
         if recorder is not None:
             self._recording_state(recorder.status())
@@ -345,21 +386,51 @@ class Bridge:
             self._recording_state({"recording": False})
         self.set_state(self.topics.state("someone_home"), on_off(self.seccam.someone_home()))
 
+    def _read_sensor_list(self) -> None:
+        """The sensors as the ``Sensors`` section lists them: their entities follow it
+        (added, renamed, a new type's device class, removed)."""
+        assert self.topics is not None
+        listed: list[SensorInfo] = []
+        for entry in self.seccam.settings.get(SENSORS_SECTION).get("sensors", []):
+            declared = self.seccam.sensor_types.get(str(entry.get("type")))
+            listed.append(SensorInfo(str(entry["id"]), str(entry.get("name") or entry["id"]),
+                                     declared.device_class if declared else ""))
+        if listed == self.sensors:
+            return
+        gone = {sensor.id for sensor in self.sensors} - {sensor.id for sensor in listed}
+        self.sensors = listed
+        if self.topics.discovery in self.retained:
+            self.set_state(self.topics.discovery, self._discovery())
+        for sensor_id in gone:
+            base = self.topics.sensor(sensor_id)
+            self.clear_state(self.topics.state(f"{base}/state"))
+            self.clear_state(self.topics.state(f"{base}/enabled"))
+
     def _sensor_state(self, data: Mapping[str, Any]) -> None:
         assert self.topics is not None
-        sensor_type = data.get("type")
-        if not sensor_type:
+        sensor_id = data.get("sensor_id")
+        if not sensor_id or data.get("removed"):
             return
-        declared = self.seccam.sensor_types.get(sensor_type)
-        info = SensorInfo(sensor_type, declared.label if declared else sensor_type,
-                          declared.device_class if declared else "")
-        if info != self.sensor:
-            self.sensor = info
-            if self.topics.discovery in self.retained:
-                self.set_state(self.topics.discovery, self._discovery())
-        base = self.topics.sensor(sensor_type)
+        if all(sensor.id != sensor_id for sensor in self.sensors):
+            self._read_sensor_list()
+        base = self.topics.sensor(str(sensor_id))
         self.set_state(self.topics.state(f"{base}/state"), on_off(data.get("triggered")))
         self.set_state(self.topics.state(f"{base}/enabled"), on_off(data.get("enabled")))
+
+    def _arming_state(self, status: Mapping[str, Any]) -> None:
+        assert self.topics is not None
+        self.arm_mode = str(status.get("mode"))
+        self._alarm_state()
+        attributes = {key: status.get(key) for key in ("source", "set_mode", "since",
+                                                          "next_change")}
+        self.set_state(self.topics.state("alarm/attributes"),
+                       json.dumps(attributes, default=str).encode())
+
+    def _alarm_state(self) -> None:
+        assert self.topics is not None
+        state = "triggered" if self.open_incidents else ALARM_STATES.get(self.arm_mode or "")
+        if state is not None:
+            self.set_state(self.topics.state("alarm"), state.encode())
 
     def _recording_state(self, data: Mapping[str, Any]) -> None:
         assert self.topics is not None
@@ -390,7 +461,12 @@ class Bridge:
             self._recording_state(data)
         elif event.type == "presence_state":
             self.set_state(topics.state("someone_home"), on_off(data.get("someone_home")))
+        elif event.type == "arming_state":
+            self._arming_state(data)
+        elif event.type == "settings_changed" and SENSORS_SECTION in data.get("sections", ()):
+            self._read_sensor_list()
         elif event.type == "incident":
+            self._follow_incident(data)
             self.push(topics.incidents, json.dumps({"type": data.get("state"), **data},
                                                    default=str).encode())
             if data.get("state") == "new" and data.get("started_at"):
@@ -406,6 +482,15 @@ class Bridge:
         elif event.type == "test":
             self.push(topics.state("test"), json.dumps(data).encode())
         return len(self.pending) + self.counters["overflow"] != before
+
+    def _follow_incident(self, data: Mapping[str, Any]) -> None:
+        """An incident of an armed sensor shows the panel ``triggered`` until it ends."""
+        incident_id = str(data.get("id"))
+        if data.get("state") == "end":
+            self.open_incidents.discard(incident_id)
+        elif data.get("state") == "new" and not data.get("suppressed"):
+            self.open_incidents.add(incident_id)
+        self._alarm_state()
 
     # --- health -------------------------------------------------------------------------
 

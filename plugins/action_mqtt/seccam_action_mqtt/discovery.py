@@ -4,9 +4,14 @@ The payload goes, retained, to ``<discovery_prefix>/device/seccam_<device_id>/co
 (device-based discovery, with the ``origin`` block). Every entity has a ``unique_id``
 built from the device id and a fixed key, so it stays the same across restarts and
 renames, and a ``default_entity_id`` (``binary_sensor.seccam_<device_id>_recording``).
-A component that went away (the sensor's type changed) is sent once with only its
+A component that went away (a sensor was removed) is sent once with only its
 ``platform``, which is how Home Assistant removes one component of a device; an empty
 payload removes the whole device.
+
+The arm modes are an ``alarm_control_panel``: seccam's ``disarmed``, ``home``, ``away``
+and ``night`` are Home Assistant's ``disarmed``, ``armed_home``, ``armed_away`` and
+``armed_night``; while an incident of an armed sensor is open the panel shows
+``triggered``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,12 @@ from seccam_core import __version__
 
 ORIGIN = {"name": "seccam", "sw_version": __version__}
 HEALTH_LEVELS = ["ok", "warn", "critical", "unavailable"]
+ALARM_STATES = {"disarmed": "disarmed", "home": "armed_home", "away": "armed_away",
+                "night": "armed_night"}
+"""seccam's arm mode -> Home Assistant's alarm state."""
+ALARM_COMMANDS = {"DISARM": "disarmed", "ARM_HOME": "home", "ARM_AWAY": "away",
+                  "ARM_NIGHT": "night"}
+"""The panel's command payloads (Home Assistant's defaults) -> seccam's arm mode."""
 
 
 @dataclass(frozen=True)
@@ -56,20 +67,26 @@ class Topics:
         """``<base>/<device_id>/<key>/set``: a command topic (never retained by us)."""
         return f"{self.root}/{key}/set"
 
-    def sensor(self, sensor_type: str) -> str:
-        return f"sensor/{sensor_type}"
+    def sensor(self, sensor_id: str) -> str:
+        """``sensor/<id>``: the part of a sensor's state and command topics."""
+        return f"sensor/{sensor_id}"
 
 
 @dataclass(frozen=True)
 class SensorInfo:
-    """The configured sensor as the entities show it."""
+    """One configured sensor as its entities show it."""
 
-    type: str
-    label: str
+    id: str
+    name: str
     device_class: str
 
+    @property
+    def key(self) -> str:
+        """The component key (entity ids allow no ``-``; sensor ids do)."""
+        return "sensor_" + self.id.replace("-", "_")
 
-def components(topics: Topics, sensor: SensorInfo | None) -> dict[str, dict[str, Any]]:
+
+def components(topics: Topics, sensors: list[SensorInfo]) -> dict[str, dict[str, Any]]:
     """Every entity of the device, by its object key."""
     ids = f"seccam_{topics.device_id}"
 
@@ -106,26 +123,32 @@ def components(topics: Topics, sensor: SensorInfo | None) -> dict[str, dict[str,
                                 device_class="timestamp",
                                 state_topic=topics.state("last_incident")),
     }
-    if sensor is not None:
-        key = f"sensor_{sensor.type}"
-        base = topics.sensor(sensor.type)
+    found["alarm"] = entity(
+        "alarm_control_panel", "alarm", "Arm mode", state_topic=topics.state("alarm"),
+        command_topic=topics.command("alarm"),
+        json_attributes_topic=topics.state("alarm/attributes"),
+        supported_features=["arm_home", "arm_away", "arm_night"],
+        code_arm_required=False, code_disarm_required=False,
+        **{f"payload_{command.lower()}": command for command in ALARM_COMMANDS})
+    for sensor in sensors:
+        base = topics.sensor(sensor.id)
         options: dict[str, Any] = {"state_topic": topics.state(f"{base}/state")}
         if sensor.device_class:
             options["device_class"] = sensor.device_class
-        found[key] = entity("binary_sensor", key, sensor.label, **options)
-        found[f"{key}_enabled"] = entity(
-            "switch", f"{key}_enabled", f"{sensor.label} enabled", entity_category="config",
-            state_topic=topics.state(f"{topics.sensor(sensor.type)}/enabled"),
-            command_topic=topics.command(f"{topics.sensor(sensor.type)}/enabled"))
+        found[sensor.key] = entity("binary_sensor", sensor.key, sensor.name, **options)
+        found[f"{sensor.key}_enabled"] = entity(
+            "switch", f"{sensor.key}_enabled", f"{sensor.name} enabled",
+            entity_category="config", state_topic=topics.state(f"{base}/enabled"),
+            command_topic=topics.command(f"{base}/enabled"))
     return found
 
 
-def device_payload(topics: Topics, device_name: str, sensor: SensorInfo | None,
+def device_payload(topics: Topics, device_name: str, sensors: list[SensorInfo],
                    removed: dict[str, str] | None = None) -> dict[str, Any]:
     """The discovery payload; ``removed`` (key -> platform) are components to drop."""
     cmps: dict[str, dict[str, Any]] = {
         key: {"platform": platform} for key, platform in (removed or {}).items()}
-    cmps.update(components(topics, sensor))
+    cmps.update(components(topics, sensors))
     return {
         "device": {"identifiers": [f"seccam_{topics.device_id}"], "name": device_name,
                    "manufacturer": "seccam", "model": "Raspberry Pi security camera",

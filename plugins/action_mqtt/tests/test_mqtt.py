@@ -46,7 +46,7 @@ def test_discovery_validates_and_declares_every_entity(broker, subscriber_factor
         "recording": "binary_sensor", "someone_home": "binary_sensor",
         "snapshot": "image", "take_snapshot": "button", "manual_recording": "switch",
         "cpu_temperature": "sensor", "storage": "sensor", "health": "sensor",
-        "last_incident": "sensor",
+        "last_incident": "sensor", "alarm": "alarm_control_panel",
     }
     assert components["sensor_mock"]["device_class"] == "motion"
     unique_ids = [c["unique_id"] for c in components.values()]
@@ -266,29 +266,83 @@ class DoorSensorPlugin:
                            uses_gpio=False, device_class="door")]
 
 
-def test_a_new_sensor_type_replaces_the_old_entities(broker_factory, subscriber_factory,
-                                                     mqtt_server):
+def test_each_sensor_has_its_entities_and_they_follow_the_sensor_list(
+        broker_factory, subscriber_factory, mqtt_server):
+    """Adding a sensor adds its binary_sensor and switch; changing its type changes the
+    device class; removing it removes its entities and clears its retained states."""
     broker = broker_factory()
     subscriber = subscriber_factory(broker)
     server = mqtt_server(broker.settings(), extra_plugins=(DoorSensorPlugin(),))
     assert "sensor_mock" in discovery_of(subscriber)["components"]
     mark = subscriber.mark()
-    server.http.post("/sensor/configure", json={"type": "door_test", "enabled": True,
-                                                "gpio": None}).raise_for_status()
+    server.http.post("/sensors", json={"type": "door_test", "name": "Back door",
+                                       "id": "back-door", "gpio": None}).raise_for_status()
     payload = subscriber.wait_for(
-        DISCOVERY, lambda p: p != b"" and "sensor_door_test" in json.loads(p)["components"],
+        DISCOVERY, lambda p: p != b"" and "sensor_back_door" in json.loads(p)["components"],
         since=mark).json()
     VALIDATOR.validate(payload)
-    components = payload["components"]
-    assert components["sensor_door_test"]["device_class"] == "door"
-    assert components["sensor_door_test"]["name"] == "Test door"
-    # The old type's entities are removed: their platform alone.
-    assert components["sensor_mock"] == {"platform": "binary_sensor"}
-    assert components["sensor_mock_enabled"] == {"platform": "switch"}
-    subscriber.wait_for(f"{ROOT}/sensor/door_test/state", b"OFF", since=mark)
-    # Sent once: the next discovery no longer names them.
+    door = payload["components"]["sensor_back_door"]
+    assert (door["name"], door["device_class"]) == ("Back door", "door")
+    assert door["state_topic"] == f"{ROOT}/sensor/back-door/state"
+    assert door["default_entity_id"] == f"binary_sensor.seccam_{DEVICE_ID}_sensor_back_door"
+    assert "sensor_mock" in payload["components"]  # the first sensor is still there
+    subscriber.wait_for(f"{ROOT}/sensor/back-door/state", b"OFF", since=mark)
+
+    # Triggering one sensor flips its own binary_sensor only.
+    mark = subscriber.mark()
+    server.http.post("/sensor/mock/trigger", json={"sensor_id": "back-door"}).raise_for_status()
+    subscriber.wait_for(f"{ROOT}/sensor/back-door/state", b"ON", since=mark)
+    server.http.post("/sensor/mock/release", json={"sensor_id": "back-door"}).raise_for_status()
+    subscriber.wait_for(f"{ROOT}/sensor/back-door/state", b"OFF", since=mark)
+    assert not subscriber.on(f"{ROOT}/sensor/mock/state", since=mark)
+
+    # Its switch disables that sensor alone.
+    subscriber.publish(f"{ROOT}/sensor/back-door/enabled/set", b"OFF")
+    subscriber.wait_for(f"{ROOT}/sensor/back-door/enabled", b"OFF", since=mark)
+    assert server.http.get("/sensors/back-door").json()["enabled"] is False
+    assert server.http.get("/sensors/mock").json()["enabled"] is True
+
+    # A rename reaches Home Assistant.
+    mark = subscriber.mark()
+    server.http.put("/sensors/back-door", json={"name": "Garden door"}).raise_for_status()
+    renamed = subscriber.wait_for(
+        DISCOVERY, lambda p: p != b"" and json.loads(p)["components"].get(
+            "sensor_back_door", {}).get("name") == "Garden door", since=mark).json()
+    VALIDATOR.validate(renamed)
+
+    # Removed: its components are sent once with their platform alone, its retained
+    # states are cleared, and the next discovery no longer names them.
+    mark = subscriber.mark()
+    server.http.delete("/sensors/back-door").raise_for_status()
+    payload = subscriber.wait_for(
+        DISCOVERY, lambda p: p != b"" and len(json.loads(p)["components"].get(
+            "sensor_back_door", {"x": 1, "y": 2})) == 1, since=mark).json()
+    VALIDATOR.validate(payload)
+    assert payload["components"]["sensor_back_door"] == {"platform": "binary_sensor"}
+    assert payload["components"]["sensor_back_door_enabled"] == {"platform": "switch"}
+    subscriber.wait_for(f"{ROOT}/sensor/back-door/state", b"", since=mark)
+    subscriber.wait_for(f"{ROOT}/sensor/back-door/enabled", b"", since=mark)
     mark = subscriber.mark()
     subscriber.publish("homeassistant/status", b"online")
     again = discovery_of(subscriber, since=mark)
-    assert "sensor_mock" not in again["components"]
-    assert "sensor_door_test" in again["components"]
+    assert "sensor_back_door" not in again["components"]
+    assert "sensor_mock" in again["components"]
+    late = subscriber_factory(broker)
+    late.wait_for(f"{ROOT}/sensor/mock/state", b"OFF")
+    assert not late.on(f"{ROOT}/sensor/back-door/state")
+
+
+def test_a_sensor_whose_type_changes_gets_the_new_device_class(
+        broker_factory, subscriber_factory, mqtt_server):
+    broker = broker_factory()
+    subscriber = subscriber_factory(broker)
+    server = mqtt_server(broker.settings(), extra_plugins=(DoorSensorPlugin(),))
+    assert discovery_of(subscriber)["components"]["sensor_mock"]["device_class"] == "motion"
+    mark = subscriber.mark()
+    server.http.post("/sensor/configure", json={"type": "door_test", "enabled": True,
+                                                "gpio": None}).raise_for_status()
+    payload = subscriber.wait_for(
+        DISCOVERY, lambda p: p != b"" and json.loads(p)["components"]["sensor_mock"].get(
+            "device_class") == "door", since=mark).json()
+    VALIDATOR.validate(payload)
+    assert payload["components"]["sensor_mock"]["unique_id"].endswith("_sensor_mock")

@@ -18,10 +18,9 @@ import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
 from quart import Blueprint
 
 from seccam_action_notify.api import make_blueprint
@@ -155,6 +154,9 @@ def compose(event: Event, settings: Mapping[str, Any]) -> dict[str, Any] | None:
 # --- sending ---------------------------------------------------------------------------
 
 
+if TYPE_CHECKING:
+    import httpx
+
 _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
     weakref.WeakKeyDictionary())
 
@@ -162,6 +164,8 @@ _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient
 def http_client() -> httpx.AsyncClient:
     """One connection pool per event loop (building a client per message costs the loop
     milliseconds of TLS setup)."""
+    import httpx  # at the first delivery: a camera with no endpoint never holds it
+
     loop = asyncio.get_running_loop()
     client = _CLIENTS.get(loop)
     if client is None or client.is_closed:
@@ -203,6 +207,7 @@ async def send_ntfy(ntfy: Mapping[str, Any], message: Mapping[str, Any]) -> None
         except OSError:
             image = None
     client = http_client()
+    import httpx  # loaded by http_client() already: this is a dict lookup
     try:
         if image is not None:
             headers["Filename"] = "snapshot.jpg"

@@ -25,9 +25,7 @@ import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from seccam_core import (
     ActionContext,
@@ -143,6 +141,9 @@ def _body(event: Event, endpoint: Mapping[str, Any]) -> tuple[bytes, bytes, str]
     return body, data, f"multipart/form-data; boundary={boundary}"
 
 
+if TYPE_CHECKING:
+    import httpx
+
 _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
     weakref.WeakKeyDictionary())
 
@@ -150,6 +151,8 @@ _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient
 def http_client() -> httpx.AsyncClient:
     """One connection pool per event loop (building a client per message costs the loop
     milliseconds of TLS setup)."""
+    import httpx  # at the first delivery: a camera with no endpoint never holds it
+
     loop = asyncio.get_running_loop()
     client = _CLIENTS.get(loop)
     if client is None or client.is_closed:
@@ -171,6 +174,7 @@ async def _post(endpoint: Mapping[str, Any], event: Event, message_id: str) -> N
                "webhook-timestamp": str(timestamp), "user-agent": "seccam-webhook/0.1"}
     if endpoint.get("secret"):
         headers["webhook-signature"] = sign(endpoint["secret"], message_id, timestamp, signed)
+    import httpx  # loaded by http_client() already: this is a dict lookup
     try:
         response = await http_client().post(endpoint["url"], content=body, headers=headers,
                                             timeout=REQUEST_TIMEOUT)
