@@ -361,11 +361,18 @@ class Archive:
                     (scope.folder_id, kind, *extra)).fetchone()[0])
             else:
                 total = self._count(connection, scope, kind)
+            order, skip, take = "DESC", offset, -1 if limit is None else limit
+            if limit is not None and offset > total // 2:
+                # Past the middle, walk from the oldest end: OFFSET steps through every
+                # skipped index entry, so the last page of 100 000 would cost the most.
+                order, skip, take = "ASC", max(0, total - offset - limit), min(
+                    limit, max(0, total - offset))
             docs = connection.execute(
                 f"SELECT doc FROM media WHERE {where} "  # noqa: S608 (fixed text)
-                "ORDER BY created DESC, name DESC LIMIT ? OFFSET ?",
-                (scope.folder_id, kind, *extra, -1 if limit is None else limit, offset)
-            ).fetchall()
+                f"ORDER BY created {order}, name {order} LIMIT ? OFFSET ?",
+                (scope.folder_id, kind, *extra, take, skip)).fetchall()
+            if order == "ASC":
+                docs.reverse()
             return "[" + ",".join(doc for (doc,) in docs) + "]", total
 
         return await self.db.run(job)

@@ -307,3 +307,26 @@ def test_archive_filters_refuse_bad_values_naming_the_field(media_server):
         assert answer.json()["error"].startswith(field), answer.json()
     answer = client.get("/archive", params={"day": "2026-03-02", "sensor": "door"})
     assert answer.status_code == 200 and answer.headers["X-Total-Count"] == "0"
+
+
+async def test_every_page_from_either_end_is_the_same_slice_of_the_newest_first_list(
+        tmp_path):
+    """Pages past the middle are read from the oldest end (fast last pages); whatever
+    the offset and limit, a page is the same slice of the one newest-first order,
+    same-second names included."""
+    folder = tmp_path / "recordings"
+    layout = MediaLayout(folder)
+    layout.ensure()
+    now = time.time()
+    for i in range(23):
+        stamp = f"2026030{1 + i % 3}_1{i % 4}0000"
+        suffix = f"_{i}" if i % 5 == 0 else ""
+        _touch(folder / f"output_{stamp}{suffix}.mp4", now)
+    async with _catalogue(tmp_path) as archive:
+        await archive.reconcile()
+        everything = await _paths(archive)
+        assert len(everything) == len(list(folder.glob("*.mp4"))) > 12
+        for limit in (1, 2, 5, 10, 23, 30):
+            for offset in range(0, len(everything) + 3):
+                assert await _paths(archive, offset=offset, limit=limit) == (
+                    everything[offset:offset + limit]), (offset, limit)

@@ -238,6 +238,7 @@ async function recordings(container, loader, cleanups) {
     const serial = ++state.serial;
     const started = performance.now();
     list.setAttribute("aria-busy", "true");
+    loader.clear(); // the old page's image fetches would hold the connections this needs
     const response = await apiResponse("/archive", {
       query: { offset: state.offset, limit: PAGE_SIZE, day: state.day, sensor: state.sensor },
     });
@@ -249,7 +250,6 @@ async function recordings(container, loader, cleanups) {
       await show();
       return;
     }
-    loader.clear();
     replace(list, items.map(card));
     if (!items.length) {
       list.append(h("li", { class: "muted empty" },
