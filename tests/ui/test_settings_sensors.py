@@ -11,6 +11,7 @@ def test_add_calibrate_test_and_delete_a_light_gate(dashboard, page, phone_page,
     types = {t["type"]: t for t in dashboard.http.get("/sensor/types").json()}
     gate = types["light_gate"]["calibration_schema"]["properties"]["min_blocked_seconds"]
     logged_in(page, dashboard, "#/settings/Sensors")
+    page.get_by_text("Add a sensor", exact=True).click()  # opens its form
     adding = page.get_by_role("form", name="Add a sensor")
     adding.get_by_label("Name").fill("Letter box")
     adding.get_by_label("Type").select_option("light_gate")
@@ -41,6 +42,7 @@ def test_add_calibrate_test_and_delete_a_light_gate(dashboard, page, phone_page,
     screenshot(page, "settings-sensors")
 
     phone = logged_in(phone_page, dashboard, "#/settings/Sensors")
+    phone.get_by_text("Letter box", exact=True).click()
     expect(phone.get_by_role("form", name="Sensor Letter box")).to_be_visible()
     screenshot(phone, "settings-sensors")
 

@@ -27,7 +27,7 @@ def test_every_settings_and_system_page_fits_a_phone(dashboard, phone_page):
         page.goto(f"{dashboard.url}/#/settings/{name}")
         expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
         if name == "Sensors":
-            expect(page.get_by_role("form", name="Add a sensor")).to_be_visible()
+            expect(page.get_by_text("Add a sensor", exact=True)).to_be_visible()
         elif name != "Sensor":
             expect(page.locator(f"#section-{name}")).to_be_visible()
         check(page, f"#/settings/{name}")

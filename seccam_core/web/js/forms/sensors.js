@@ -65,7 +65,7 @@ function stateText(sensor) {
   return parts.join(" · ");
 }
 
-function sensorForm(itemSchema, types, sensor, { onSaved, onDeleted, isNew = false }) {
+function sensorForm(itemSchema, types, sensor, { onSaved, onDeleted, isNew = false, open = false }) {
   const prefix = isNew ? "new-sensor" : `sensor-${sensor.id}`;
   let calibration = null;
   const overrides = {
@@ -134,11 +134,14 @@ function sensorForm(itemSchema, types, sensor, { onSaved, onDeleted, isNew = fal
     });
     buttons.push(test, remove);
   }
-  const form = h("form", { class: "card sensor", novalidate: true, id: prefix,
+  const form = h("form", { class: "sensor", novalidate: true, id: prefix,
     "aria-label": isNew ? "Add a sensor" : `Sensor ${sensor.name}` },
-  h("div", { class: "row sensor-head" },
-    h("h2", {}, isNew ? "Add a sensor" : sensor.name), state),
   fields.element, formError, h("div", { class: "row form-actions" }, buttons), result);
+  // One line per sensor on a phone: its form opens under it.
+  const card = h("details", { class: "card sensor-card", open: open || undefined },
+    h("summary", { class: "sensor-head" },
+      h("span", { class: "sensor-name" }, isNew ? "Add a sensor" : sensor.name), state),
+    form);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -172,7 +175,7 @@ function sensorForm(itemSchema, types, sensor, { onSaved, onDeleted, isNew = fal
       save.disabled = false;
     }
   });
-  return { element: form, state, sensor };
+  return { element: card, state, sensor };
 }
 
 /** Draw the Sensors editor into `container`; answers its cleanup. */
@@ -183,15 +186,16 @@ export async function renderSensors(container) {
   const list = h("div", { class: "sensor-list" });
   let cards = [];
 
-  const draw = async () => {
+  // After a save the sensor saved stays open; a new one opens at once.
+  const draw = async (saved = null) => {
     const { sensors } = await api("/sensors");
     // What POST /sensors fills in for a field left out.
     const fresh = { type: types[0]?.type || "", name: "", gpio: types[0]?.default_gpio ?? null,
       enabled: true, hold_seconds: 10, invert_logic: false, calibration: {}, modes: ["away", "night"] };
     cards = sensors.map((sensor) => sensorForm(itemSchema, types, sensor, {
-      onSaved: draw, onDeleted: draw,
+      onSaved: draw, onDeleted: () => draw(), open: saved?.id === sensor.id,
     }));
-    const adding = sensorForm(itemSchema, types, fresh, { onSaved: draw, onDeleted: draw, isNew: true });
+    const adding = sensorForm(itemSchema, types, fresh, { onSaved: draw, onDeleted: () => draw(), isNew: true });
     replace(list, cards.map((card) => card.element), adding.element);
   };
   await draw();
