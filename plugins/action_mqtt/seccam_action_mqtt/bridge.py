@@ -466,9 +466,9 @@ class Bridge:
         elif event.type == "settings_changed" and SENSORS_SECTION in data.get("sections", ()):
             self._read_sensor_list()
         elif event.type == "incident":
-            self._follow_incident(data)
             self.push(topics.incidents, json.dumps({"type": data.get("state"), **data},
                                                    default=str).encode())
+            self._follow_incident(data)  # after: an automation sees the end, then the panel
             if data.get("state") == "new" and data.get("started_at"):
                 self.set_state(topics.state("last_incident"), str(data["started_at"]).encode())
             if data.get("state") == "update" and data.get("snapshot"):
