@@ -34,6 +34,7 @@ function parseRoute() {
 function showLogin(message = "") {
   leavePage();
   events.stop();
+  for (const off of shell?.listeners || []) off();
   shell = null;
   root.className = "login-screen";
   root.removeAttribute("aria-busy");
@@ -122,17 +123,19 @@ function buildShell() {
   root.className = "";
   root.removeAttribute("aria-busy");
   replace(root, header, connection, main);
-  events.onEvent("connection", ({ connected }) => {
-    connection.hidden = connected;
-    document.body.classList.toggle("offline", !connected);
-  });
-  events.onEvent("token_invalid", () => logout("your session ended: log in again"));
-  events.onEvent("archive_updated", (data) => {
-    if (data && data.type !== "deleted") scheduleBadge();
-  });
-  // After a reconnect, recount: events may have been missed beyond the replay buffer.
-  events.onEvent("connection", ({ connected }) => connected && scheduleBadge());
-  return { main, links };
+  const listeners = [
+    events.onEvent("connection", ({ connected }) => {
+      connection.hidden = connected;
+      document.body.classList.toggle("offline", !connected);
+    }),
+    events.onEvent("token_invalid", () => logout("your session ended: log in again")),
+    events.onEvent("archive_updated", (data) => {
+      if (data && data.type !== "deleted") scheduleBadge();
+    }),
+    // After a reconnect, recount: events may have been missed beyond the replay buffer.
+    events.onEvent("connection", ({ connected }) => connected && scheduleBadge()),
+  ];
+  return { main, links, listeners };
 }
 
 // --- "new since last visit" badge ------------------------------------------------------
