@@ -2,7 +2,7 @@
 // state in force when the dashboard connects. Imported once by app.js at boot, so the
 // toasts come whatever page is open.
 
-import { api } from "./api.js";
+import { api, onLogout } from "./api.js";
 import { onEvent } from "./events.js";
 import { toast } from "./ui.js";
 
@@ -25,6 +25,7 @@ export function alertText(metric, level, value, { change = false } = {}) {
 }
 
 let shownAtConnect = false;
+onLogout(() => { shownAtConnect = false; }); // the next login hears the state in force
 
 onEvent("system_alert", (data) => {
   for (const change of data?.transitions || []) {
