@@ -84,3 +84,18 @@ def test_bluetooth_scan_add_and_remove(bt_dashboard, bluez, page, screenshot):  
     page.get_by_role("dialog").get_by_role("button", name="Remove").click()
     expect(tracked).to_contain_text("No device is tracked.")
     assert bt_dashboard.http.get("/bt/devices").json()["devices"] == []
+
+
+def test_the_captive_portal_switch_changes_the_firewall(dashboard, page):
+    """iptables runs in the test session's network namespace (tests/netns_fence.py)."""
+    logged_in(page, dashboard, "#/system/portal")
+    switch = page.get_by_role("switch", name="Redirect to the dashboard")
+    state = page.locator("#portal-state")
+    expect(switch).not_to_be_checked()
+    expect(state).to_have_text("The redirect is not active in the firewall now.")
+    switch.check()
+    expect(state).to_have_text("The redirect is active in the firewall now.")
+    assert dashboard.http.get("/captive-portal").json() == {"enabled": True, "active": True}
+    switch.uncheck()
+    expect(state).to_have_text("The redirect is not active in the firewall now.")
+    assert dashboard.http.get("/captive-portal").json() == {"enabled": False, "active": False}
