@@ -3,7 +3,7 @@
 // a plugin installed tomorrow gets its page from its schema. The Sensors section has its
 // own editor (GET/POST/PUT/DELETE /sensors, calibration forms from each type's schema).
 
-import { api, ApiError } from "../api.js";
+import { api, ApiError, onLogout } from "../api.js";
 import { onEvent } from "../events.js";
 import { FieldProblem, schemaFields } from "../forms/schema_form.js";
 import { renderSensors } from "../forms/sensors.js";
@@ -12,6 +12,7 @@ import { h, replace, toast } from "../ui.js";
 // Unsaved edits and the server's messages, by section: kept when the form is drawn again
 // (a change made elsewhere, leaving the page and coming back). Never a write-only value.
 const drafts = new Map();
+onLogout(() => drafts.clear());
 
 /** "Camera.pre_roll_seconds: 99 is greater ..." -> "pre_roll_seconds" for section Camera. */
 function fieldPath(section, error) {
