@@ -46,7 +46,15 @@ from seccam_core.legacy_settings import (
     migrate_legacy_document,
     needs_sensor_list,
 )
-from seccam_core.write_only import keep_omitted, leaf_values, readable_schema, redact, strip_markers
+from seccam_core.write_only import (
+    keep_omitted,
+    leaf_values,
+    marked_schema,
+    quotes_a_secret,
+    readable_schema,
+    redact,
+    strip_markers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +85,12 @@ def describe_validation_error(section: str, error: jsonschema.ValidationError) -
     return f"{path}: {error.message}"
 
 
+def describe_without_value(section: str, error: jsonschema.ValidationError) -> str:
+    """``Mqtt.password: does not meet maxLength 256``: the rule, never the value (a secret)."""
+    path = ".".join([section, *(str(part) for part in error.absolute_path)])
+    return f"{path}: does not meet {error.validator} {error.validator_value!r}"
+
+
 _URL_CREDENTIALS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 MASKED_CREDENTIALS = "***"
 
@@ -96,6 +110,18 @@ def _keep_masked(current: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[s
         else value
         for key, value in patch.items()
     }
+
+
+def _with_field_order(schema: Any) -> Any:
+    """``x-order``: the owner's order of each object's fields (JSON answers sort keys)."""
+    if isinstance(schema, dict):
+        result = {key: _with_field_order(value) for key, value in schema.items()}
+        if isinstance(schema.get("properties"), dict):
+            result["x-order"] = list(schema["properties"])
+        return result
+    if isinstance(schema, list):
+        return [_with_field_order(item) for item in schema]
+    return schema
 
 
 def _merge_defaults(defaults: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
@@ -248,7 +274,24 @@ class SettingsStore:
     def _problem(
         self, name: str, merged: Mapping[str, Any], previous: Mapping[str, Any]
     ) -> str | None:
-        """Why ``merged`` cannot be section ``name``: the one validation of every route."""
+        """Why ``merged`` cannot be section ``name``: the one validation of every route.
+
+        The answer never quotes a write-only value: a client shows it beside the field.
+        """
+        problem = self._first_problem(name, merged, previous)
+        write_only = self._sections[name].write_only_fields
+        if problem is None or not write_only or not quotes_a_secret(problem, merged, write_only):
+            return problem
+        error = jsonschema.exceptions.best_match(self._validators[name].iter_errors(merged))
+        if error is not None:
+            return describe_without_value(name, error)
+        for value in leaf_values(merged, write_only):
+            problem = problem.replace(value, MASKED_CREDENTIALS)
+        return problem
+
+    def _first_problem(
+        self, name: str, merged: Mapping[str, Any], previous: Mapping[str, Any]
+    ) -> str | None:
         value_problem = json_values.value_problem(merged)
         if value_problem is not None:
             return f"{name}.{value_problem}"
@@ -355,6 +398,40 @@ class SettingsStore:
         if not partial:
             document["required"] = sorted(properties)
         return document
+
+    def form_schemas(self) -> dict[str, Any]:
+        """Each section's schema as a form needs it (``GET /settings/schema``).
+
+        The section's own schema, whole (titles, descriptions, bounds, patterns, nested
+        objects and lists, rules across fields), with: secret fields left out; each
+        write-only field marked ``writeOnly`` (a read shows ``<field>_set`` instead);
+        each field only settings.json may set marked ``readOnly``; each field's default
+        as its ``default`` where the schema has none; each object's field order as
+        ``x-order`` (a JSON answer sorts keys).
+        """
+        forms: dict[str, Any] = {}
+        for name, section in sorted(self._sections.items()):
+            schema = marked_schema(dict(section.schema), section.write_only_fields)
+            properties = schema.setdefault("properties", {})
+            for key in section.secret_fields:
+                properties.pop(key, None)
+            if isinstance(schema.get("required"), list):
+                schema["required"] = [key for key in schema["required"]
+                                      if key not in section.secret_fields]
+            for key, spec in properties.items():
+                if not isinstance(spec, dict):
+                    continue
+                if key in section.internal_fields:
+                    spec["readOnly"] = True
+                if key in section.defaults and "default" not in spec:
+                    spec["default"] = copy.deepcopy(section.defaults[key])
+            forms[name] = {
+                "description": section.description,
+                "schema": _with_field_order(schema),
+                "write_only": sorted(section.write_only_fields),
+                "read_only": sorted(section.internal_fields - section.secret_fields),
+            }
+        return forms
 
     def secret_values(self) -> list[str]:
         """Current values of every secret field, for redacting logs."""

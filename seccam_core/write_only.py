@@ -118,3 +118,27 @@ def readable_schema(schema: dict[str, Any], paths: Iterable[str]) -> dict[str, A
             if isinstance(node.get("required"), list) and parts[-1] in node["required"]:
                 node["required"].remove(parts[-1])
     return result
+
+
+def marked_schema(schema: dict[str, Any], paths: Iterable[str]) -> dict[str, Any]:
+    """The section's schema as it is written: each write-only field marked ``writeOnly``.
+
+    A form shows such a field empty, with whether it is set (``<field>_set`` of a read),
+    and sends it only when a new value is typed.
+    """
+    result = copy.deepcopy(schema)
+    for path in paths:
+        parts = parts_of(path)
+        node: Any = result
+        for part in parts[:-1]:
+            node = node.get("items", {}) if part == ITEMS else node.get("properties", {}).get(
+                part, {})
+        spec = node.get("properties", {}).get(parts[-1])
+        if isinstance(spec, dict):
+            spec["writeOnly"] = True
+    return result
+
+
+def quotes_a_secret(text: str, section: Any, paths: Iterable[str]) -> bool:
+    """Whether ``text`` holds one of the write-only values in ``section``."""
+    return any(value in text for value in leaf_values(section, paths))

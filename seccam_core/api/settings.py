@@ -75,6 +75,44 @@ async def post_settings() -> dict:
     return await _apply(await read_json_object())
 
 
+FORMS = {
+    "type": "object",
+    "description": "each settings section by name",
+    "additionalProperties": {
+        "type": "object",
+        "properties": {
+            "description": {"type": "string", "description": "what the section is for"},
+            "schema": {
+                "type": "object",
+                "description": "the section's JSON Schema (draft 2020-12), secret fields left "
+                "out; write-only fields marked `writeOnly` (a read shows `<field>_set`), "
+                "fields only settings.json may set marked `readOnly`, defaults as `default`, "
+                "each object's field order as `x-order`",
+            },
+            "write_only": {"type": "array", "items": {"type": "string"},
+                           "description": "paths of the write-only fields (`ntfy.token`, "
+                           "`endpoints[].secret`)"},
+            "read_only": {"type": "array", "items": {"type": "string"},
+                          "description": "fields only settings.json may set"},
+        },
+        "required": ["description", "schema", "write_only", "read_only"],
+    },
+}
+
+
+@blueprint.get("/settings/schema")
+@responds(200, schema=FORMS)
+async def settings_schema() -> dict:
+    """Each section's JSON Schema, to build its form: ``{Section: {description, schema, ...}}``.
+
+    The schema is the owner's own (titles, descriptions, bounds, patterns, defaults), so
+    a plugin's section gets a form with no change to the client. Secret fields are left
+    out; write-only ones are marked ``writeOnly`` and only settings.json sets the
+    ``readOnly`` ones.
+    """
+    return current_seccam().settings.form_schemas()
+
+
 @blueprint.get("/settings/export")
 @responds(200, schema=_document_schema,
           description="an attachment, `seccam-settings.json`")

@@ -4,6 +4,7 @@
 import { api, ApiError, login, logout, onLogout, token, tokenValid } from "./api.js";
 import * as events from "./events.js";
 import { h, replace } from "./ui.js";
+import "./alerts.js"; // health alerts as toasts on every page
 
 /** The pages, in navigation order: each module exports default {id, title, render}. */
 export const PAGES = [
