@@ -251,3 +251,32 @@ def test_lists_and_nested_objects_are_edited_in_the_form(dashboard, phone_page, 
     form.get_by_role("button", name="Save").click()
     expect(form.locator(".form-status")).to_have_text("Saved.")
     assert dashboard.http.get("/settings").json()["Notify"]["ntfy"] is None
+
+
+def test_the_example_plugins_own_section_is_a_form(dashboard, page, screenshot):
+    """The example third-party plugin (examples/sensor_lightgate), installed in this
+    env as a user would pip-install it, brings a ``LightGate`` section the dashboard's
+    code has never heard of: it gets its page, its labels and its bounds from the
+    schema, and the server's refusal shows beside the field."""
+    forms = dashboard.http.get("/settings/schema").json()
+    assert "LightGate" in forms
+    logged_in(page, dashboard)
+    form = open_section(page, "LightGate")
+    words = form.get_by_label("Passage words")
+    expect(words).to_have_value("something passed")
+    expect(field(form, "passage_words")).to_contain_text("letter box")
+    form.get_by_role("switch", name="Log passages").check()
+    words.fill("post arrived")
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".form-status")).to_have_text("Saved.")
+    assert dashboard.http.get("/settings").json()["LightGate"] == {
+        "log_passages": True, "passage_words": "post arrived"}
+
+    words.fill("")
+    form.get_by_role("button", name="Save").click()
+    said = dashboard.http.post("/settings", json={"LightGate": {"passage_words": ""}})
+    assert said.status_code == 400
+    expect(field(form, "passage_words")).to_contain_text(said.json()["error"])
+    assert dashboard.http.get("/settings").json()["LightGate"]["passage_words"] == (
+        "post arrived")
+    screenshot(page, "settings-example-plugin")

@@ -7,23 +7,58 @@ building blocks ``DigitalInputSensor`` and ``Countdown``).
 The KY-010's output goes HIGH while something blocks the beam. The gate triggers once
 the beam has stayed blocked for ``min_blocked_seconds`` (0: at once), which ignores
 insects and raindrops, and releases when the beam is clear again.
+
+It also shows a plugin's own settings section: ``LightGate`` says whether each passage
+(a trigger and its release) is written to the log, and in which words. The dashboard
+draws its form from the schema, with nothing to add there.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from seccam_core import (
     Countdown,
     DigitalInputSensor,
     Emit,
+    Event,
+    Seccam,
     SensorType,
+    SettingsSection,
     WiringPin,
     bounce_time_property,
     digital_input_factory,
     hookimpl,
+)
+
+log = logging.getLogger(__name__)
+
+SECTION = "LightGate"
+LIGHT_GATE_SECTION = SettingsSection(
+    name=SECTION,
+    description="What the light gates tell you besides starting recordings.",
+    schema={
+        "type": "object",
+        "properties": {
+            "log_passages": {
+                "type": "boolean",
+                "description": "Write a line to the log each time something has passed a "
+                "light gate, with how long it blocked the beam.",
+            },
+            "passage_words": {
+                "type": "string", "minLength": 1, "maxLength": 40,
+                "pattern": "^[^\\x00-\\x1f\\x7f]+$",
+                "description": "What that line calls a passage, e.g. 'post arrived' for a "
+                "letter box.",
+            },
+        },
+        "additionalProperties": False,
+    },
+    defaults={"log_passages": False, "passage_words": "something passed"},
 )
 
 CALIBRATION_SCHEMA: dict[str, Any] = {
@@ -103,7 +138,52 @@ LIGHT_GATE = SensorType(
 )
 
 
+class PassageLog:
+    """Writes a log line per passage through any light gate, when the section asks."""
+
+    def __init__(self, seccam: Seccam) -> None:
+        self.seccam = seccam
+        self.blocked_since: dict[str, float] = {}
+
+    def on_event(self, event: Event) -> None:
+        data = event.data
+        if event.type != "sensor_state" or data.get("type") != LIGHT_GATE.name:
+            return
+        sensor_id = str(data.get("sensor_id"))
+        if data.get("triggered"):
+            self.blocked_since.setdefault(sensor_id, time.monotonic())
+            return
+        since = self.blocked_since.pop(sensor_id, None)
+        settings = self.seccam.settings.get(SECTION)
+        if since is not None and settings["log_passages"]:
+            log.info("light gate %s: %s (beam blocked %.1f s)", sensor_id,
+                     settings["passage_words"], time.monotonic() - since)
+
+
+_LISTENERS: dict[int, Callable[[], None]] = {}
+
+
 @hookimpl
 def seccam_sensor_types() -> list[SensorType]:
     """The light gate."""
     return [LIGHT_GATE]
+
+
+@hookimpl
+def seccam_settings_sections() -> list[SettingsSection]:
+    """``LightGate``: the passage log."""
+    return [LIGHT_GATE_SECTION]
+
+
+@hookimpl
+async def seccam_startup(seccam: Seccam) -> None:
+    """Follow the light gates' passages."""
+    _LISTENERS[id(seccam)] = seccam.bus.add_listener(PassageLog(seccam).on_event)
+
+
+@hookimpl
+async def seccam_shutdown(seccam: Seccam) -> None:
+    """Stop following them."""
+    remove = _LISTENERS.pop(id(seccam), None)
+    if remove is not None:
+        remove()

@@ -5,12 +5,16 @@ The pin is a gpiozero mock pin (``seccam_gpio``): no KY-010 is attached.
 
 from __future__ import annotations
 
+import logging
+import re
+
 import jsonschema
 import pytest
+import seccam_sensor_lightgate
 from seccam_sensor_lightgate import LIGHT_GATE
 
 from seccam_core import SensorConfig, calibration_defaults
-from seccam_core.testing import EdgeRecorder
+from seccam_core.testing import EdgeRecorder, wait_until
 
 PIN = 6
 
@@ -59,3 +63,40 @@ def test_a_short_block_is_ignored(seccam_gpio):
     pin.drive_high()  # the cat, staying in the beam
     assert edges.wait_for(1) == ["trigger"]
     gate.close()
+
+
+def test_the_passage_log_follows_its_settings_section(seccam_gpio, seccam_live_server, caplog):
+    """The plugin's own ``LightGate`` section: off by default; once on, each passage (a
+    trigger and its release) is one log line, in the words the owner chose."""
+    server = seccam_live_server(seccam_sensor_lightgate)
+    http, events = server.client(), server.events()
+    answer = http.post("/sensor/configure", json={
+        "type": "light_gate", "gpio": PIN, "enabled": True, "hold_seconds": 0,
+        "calibration": {"min_blocked_seconds": 0, "bounce_time": 0}})
+    assert answer.status_code == 200, answer.text
+    assert http.get("/settings").json()["LightGate"] == {
+        "log_passages": False, "passage_words": "something passed"}
+    pin = seccam_gpio.pin(PIN)
+    caplog.set_level(logging.INFO, logger="seccam_sensor_lightgate")
+
+    def passage() -> None:
+        pin.drive_high()  # blocked
+        events.wait_for("sensor_state", lambda d: d["triggered"])
+        pin.drive_low()   # clear
+        events.wait_for("sensor_state", lambda d: not d["triggered"])
+
+    pin.drive_low()
+    passage()
+    assert not [r for r in caplog.records if r.name == "seccam_sensor_lightgate"]
+
+    refused = http.post("/settings", json={"LightGate": {"passage_words": "a" * 41}})
+    assert refused.status_code == 400 and "LightGate.passage_words" in refused.json()["error"]
+    saved = http.post("/settings", json={"LightGate": {"log_passages": True,
+                                                       "passage_words": "post arrived"}})
+    assert saved.status_code == 200, saved.text
+    passage()
+    lines = wait_until(lambda: [r.getMessage() for r in caplog.records
+                                if r.name == "seccam_sensor_lightgate"], 5, "the log line")
+    assert len(lines) == 1
+    assert re.fullmatch(r"light gate [a-z0-9-]+: post arrived \(beam blocked \d+\.\d s\)",
+                        lines[0])
