@@ -215,11 +215,21 @@ def _allowed_origin(seccam: Seccam, origin: str) -> bool:
     return "*" in origins and seccam.auth.enabled
 
 
+def _raw_header(name: bytes) -> str | None:
+    """A request header straight from the ASGI scope (``name`` in lower case). For the
+    headers most requests lack (``Origin``, ``Content-Type``): werkzeug's lookup of a
+    missing header raises and catches an exception, on every request."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
 async def _guard() -> Response | None:
     seccam = seccam_of(current_app)
     method = request.method
     if method not in SAFE_METHODS or request.path == LOGIN_PATH:
-        origin = request.headers.get("Origin")
+        origin = _raw_header(b"origin")
         if origin and not _allowed_origin(seccam, origin):
             return _json_error(403, "this origin is not allowed (Api.cors_origins)")
     if method == "OPTIONS":
@@ -244,14 +254,20 @@ def _failed_owner(seccam: Seccam) -> Response | None:
 
 
 async def _refuse_unencodable_strings() -> None:
-    """Query and path strings, and a JSON body if any, checked once for every route."""
-    check_request_strings(request.args, request.view_args)
+    """Query and path strings, and a JSON body if any, checked once for every route.
+
+    The common request, a GET with no query and no body, skips the parsing: werkzeug's
+    header lookup of a missing ``Content-Type`` alone costs an exception per request."""
+    if request.query_string or request.view_args:
+        check_request_strings(request.args, request.view_args)
+    if _raw_header(b"content-type") is None:
+        return
     if request.mimetype == "application/json" and (await request.get_data()).strip():
         await parsed_json_body()
 
 
 async def _finish_response(response: Response) -> Response:
-    origin = request.headers.get("Origin")
+    origin = _raw_header(b"origin")
     if origin and _allowed_origin(seccam_of(current_app), origin):
         headers = response.headers
         headers["Access-Control-Allow-Origin"] = origin
