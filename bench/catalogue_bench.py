@@ -45,6 +45,8 @@ from typing import Any
 import httpx
 import psutil
 
+from seccam_core.testing import free_port
+
 SECCAM = [sys.executable, "-m", "seccam_core.cli"]
 MINIMAL_QUART = """
 import sys
@@ -63,14 +65,6 @@ config.bind = [f"127.0.0.1:{sys.argv[1]}"]
 config.accesslog = None
 asyncio.run(serve(app, config))
 """
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_folder(folder: Path, count: int) -> None:

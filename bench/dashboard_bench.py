@@ -43,6 +43,8 @@ from typing import Any
 import httpx
 from playwright.sync_api import sync_playwright
 
+from seccam_core.testing import free_port
+
 SECCAM = [sys.executable, "-m", "seccam_core.cli"]
 PASSWORD = "bench password 123"
 CHROMIUM = "/usr/bin/chromium"
@@ -67,14 +69,6 @@ config.bind = [f"127.0.0.1:{sys.argv[1]}"]
 config.accesslog = None
 asyncio.run(serve(app, config))
 """
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def ffmpeg() -> str:

@@ -100,15 +100,21 @@ def keep_omitted(old: dict[str, Any], new: dict[str, Any], paths: Iterable[str])
         _restore(old, new, parts_of(path))
 
 
+def _schema_parent(schema: dict[str, Any], parts: list[str]) -> Any:
+    """The schema node whose ``properties`` hold the field at ``parts`` ({} if none)."""
+    node: Any = schema
+    for part in parts[:-1]:
+        node = node.get("items", {}) if part == ITEMS else node.get("properties", {}).get(
+            part, {})
+    return node
+
+
 def readable_schema(schema: dict[str, Any], paths: Iterable[str]) -> dict[str, Any]:
     """The section's schema as it reads: each write-only field replaced by its marker."""
     result = copy.deepcopy(schema)
     for path in paths:
         parts = parts_of(path)
-        node: Any = result
-        for part in parts[:-1]:
-            node = node.get("items", {}) if part == ITEMS else node.get("properties", {}).get(
-                part, {})
+        node = _schema_parent(result, parts)
         properties = node.get("properties")
         if isinstance(properties, dict):
             properties.pop(parts[-1], None)
@@ -129,10 +135,7 @@ def marked_schema(schema: dict[str, Any], paths: Iterable[str]) -> dict[str, Any
     result = copy.deepcopy(schema)
     for path in paths:
         parts = parts_of(path)
-        node: Any = result
-        for part in parts[:-1]:
-            node = node.get("items", {}) if part == ITEMS else node.get("properties", {}).get(
-                part, {})
+        node = _schema_parent(result, parts)
         spec = node.get("properties", {}).get(parts[-1])
         if isinstance(spec, dict):
             spec["writeOnly"] = True
