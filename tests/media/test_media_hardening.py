@@ -155,17 +155,19 @@ def test_a_snapshot_storm_runs_at_most_the_pool_of_still_jobs(media_server):
 
     server = media_server()
     camera_ready(server, 1)
-    peak, stop = [0], threading.Event()
+    peak, seen, stop = [0], [0], threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            stills = 0
+            stills = processes = 0
             for process in our_ffmpeg_processes():
                 try:
                     stills += "image2" in " ".join(process.cmdline())
+                    processes += 1
                 except psutil.Error:  # gone meanwhile
                     continue
             peak[0] = max(peak[0], stills)
+            seen[0] = max(seen[0], processes)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
@@ -178,4 +180,40 @@ def test_a_snapshot_storm_runs_at_most_the_pool_of_still_jobs(media_server):
     assert [answer.status_code for answer in answers] == [200] * 40
     paths = {answer.json()["path"] for answer in answers}
     assert len(paths) < 40, "requests in the same second share one capture"
-    assert 1 <= peak[0] <= STILL_POOL_SIZE
+    # The sampler sees our ffmpeg processes (the camera's runs throughout), so a peak
+    # within the pool is a measurement; a capture shared by all 40 may be too quick for
+    # it to catch at all, which is why the stills' own count is not required to be >= 1.
+    assert seen[0] >= 1
+    assert peak[0] <= STILL_POOL_SIZE
+
+
+async def test_the_still_pool_runs_at_most_its_size_of_ffmpeg_jobs_at_once(tmp_path):
+    """Six slow still jobs (real ffmpeg with a test source held to real time, 0.6 s
+    each) through one runner: exactly the pool's size run at once, the others wait,
+    and every JPEG is written. The runner's own list of live processes is sampled, so
+    no job is too quick to be seen."""
+    import asyncio
+
+    from seccam_core.media.ffmpeg import FfmpegRunner
+    from seccam_core.media.stills import STILL_POOL_SIZE, write_jpeg
+
+    runner = FfmpegRunner()
+    slow = ["-f", "lavfi", "-i", "testsrc=duration=0.6:size=64x48:rate=10,realtime"]
+    peak, done = [0], asyncio.Event()
+
+    async def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], len(runner.live_pids))
+            await asyncio.sleep(0.02)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        written = await asyncio.gather(*(
+            write_jpeg(runner, "still", slow, tmp_path / f"still_{n}.jpg", time_limit=30)
+            for n in range(6)))
+    finally:
+        done.set()
+        await sampler
+        await runner.close()
+    assert peak[0] == STILL_POOL_SIZE
+    assert all(path.read_bytes()[:2] == b"\xff\xd8" for path in written)
