@@ -112,6 +112,7 @@ _LAZY: dict[str, str] = {
     "digital_input_factory": "seccam_core.sensing.building_blocks",
     "disk_usage": "seccam_core.system.metrics",
     "graded": "seccam_core.system.alert_metrics",
+    "http_client": "seccam_core.http_pool",
     "json_body": "seccam_core.api.validation",
     "media_layout": "seccam_core.media.layout",
     "message_answer": "seccam_core.api.validation",
@@ -188,6 +189,7 @@ if TYPE_CHECKING:
     )
     from seccam_core.events import Event
     from seccam_core.files import name_allowed
+    from seccam_core.http_pool import http_client
     from seccam_core.media.layout import (
         NAME_TIME,
         RECORDING_PATTERN,
@@ -312,6 +314,7 @@ __all__ = [
     "disk_usage",
     "graded",
     "hookimpl",
+    "http_client",
     "json_body",
     "media_layout",
     "message_answer",

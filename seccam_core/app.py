@@ -21,6 +21,7 @@ from seccam_core.api.file_ranges import SeccamResponse
 from seccam_core.api.validation import check_request_strings, parsed_json_body
 from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, EngineError, PluginError, engine_status
+from seccam_core.http_pool import close_http_client
 from seccam_core.log_setup import log_access
 from seccam_core.runtime import Config, Seccam
 from seccam_core.sensing.controller import SensorController
@@ -141,6 +142,7 @@ async def _stop(seccam: Seccam) -> None:
             await seccam.plugins.call_lifecycle("seccam_shutdown", reverse=True, seccam=seccam)
     except TimeoutError:
         log.error("plugin shutdown took longer than %ss", seccam.config.shutdown_timeout)
+    await close_http_client()
 
 
 APP_WIRING = (

@@ -9,6 +9,8 @@ import time
 from conftest import SENSORS, logged_in
 from playwright.sync_api import expect
 
+from seccam_core.testing import wait_until
+
 TRIGGERED_RED = "rgb(211, 47, 47)"
 BLOB_URL = re.compile(r"^blob:")
 
@@ -48,10 +50,8 @@ def test_the_arm_mode_switch_sets_the_mode_the_api_reports(dashboard, phone_page
     page.get_by_role("radio", name="Night").check()
     expect(page.get_by_role("radio", name="Night")).to_be_checked()
     expect(page.locator("#arm-source")).to_contain_text("by hand")
-    deadline = time.monotonic() + 5
-    while dashboard.http.get("/arming").json()["mode"] != "night":
-        assert time.monotonic() < deadline, "GET /arming never said night"
-        time.sleep(0.1)
+    wait_until(lambda: dashboard.http.get("/arming").json()["mode"] == "night", 5,
+               "GET /arming saying night")
     # A change made elsewhere (another phone, the schedule) shows up here over SSE.
     dashboard.http.post("/arming", json={"mode": "disarmed"}).raise_for_status()
     expect(page.get_by_role("radio", name="Disarmed")).to_be_checked()

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from seccam_action_mqtt.bridge import Bridge
+from seccam_action_mqtt.bridge import SENSORS_SECTION, Bridge
 from seccam_action_mqtt.settings import MQTT_SECTION, SECTION
 from seccam_core import (
     ActionContext,
@@ -35,7 +35,7 @@ EVENTS = frozenset({"sensor_state", "recording_state", "presence_state", "incide
 
 def wanted(event: Event) -> bool:
     """Settings changes only when they change the sensor list (the entities follow it)."""
-    return event.type != "settings_changed" or "Sensors" in event.data.get("sections", ())
+    return event.type != "settings_changed" or SENSORS_SECTION in event.data.get("sections", ())
 
 
 async def run(event: Event, ctx: ActionContext) -> bool:

@@ -14,11 +14,10 @@ are sent by the Apprise library, which is synchronous, so in a worker thread.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from quart import Blueprint
@@ -33,6 +32,7 @@ from seccam_core import (
     TransientError,
     action_section,
     hookimpl,
+    http_client,
 )
 
 
@@ -154,32 +154,6 @@ def compose(event: Event, settings: Mapping[str, Any]) -> dict[str, Any] | None:
 # --- sending ---------------------------------------------------------------------------
 
 
-if TYPE_CHECKING:
-    import httpx
-
-_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-    weakref.WeakKeyDictionary())
-
-
-def http_client() -> httpx.AsyncClient:
-    """One connection pool per event loop (building a client per message costs the loop
-    milliseconds of TLS setup)."""
-    import httpx  # at the first delivery: a camera with no endpoint never holds it
-
-    loop = asyncio.get_running_loop()
-    client = _CLIENTS.get(loop)
-    if client is None or client.is_closed:
-        client = _CLIENTS[loop] = httpx.AsyncClient()
-    return client
-
-
-async def close_client() -> None:
-    """Close this loop's pool (at shutdown)."""
-    client = _CLIENTS.pop(asyncio.get_running_loop(), None)
-    if client is not None:
-        await client.aclose()
-
-
 def _header(value: str) -> str:
     """ntfy reads RFC 2047 encoded headers; plain ASCII goes as it is."""
     if value.isascii():
@@ -207,7 +181,7 @@ async def send_ntfy(ntfy: Mapping[str, Any], message: Mapping[str, Any]) -> None
         except OSError:
             image = None
     client = http_client()
-    import httpx  # loaded by http_client() already: this is a dict lookup
+    import httpx  # for its errors; http_client() has loaded it
     try:
         if image is not None:
             headers["Filename"] = "snapshot.jpg"
@@ -297,11 +271,6 @@ NOTIFY_ACTION = ActionType(
     urgent=_urgent,
 )
 
-
-@hookimpl
-async def seccam_shutdown(seccam: Any) -> None:
-    """Close the HTTP connection pool."""
-    await close_client()
 
 
 @hookimpl

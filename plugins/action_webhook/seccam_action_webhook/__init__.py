@@ -13,7 +13,6 @@ SHA-256 in hex: verify the payload, then compare the hash of the image part with
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -21,11 +20,10 @@ import hmac
 import json
 import secrets
 import time
-import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seccam_core import (
     ActionContext,
@@ -36,6 +34,7 @@ from seccam_core import (
     TransientError,
     action_section,
     hookimpl,
+    http_client,
 )
 
 
@@ -141,32 +140,6 @@ def _body(event: Event, endpoint: Mapping[str, Any]) -> tuple[bytes, bytes, str]
     return body, data, f"multipart/form-data; boundary={boundary}"
 
 
-if TYPE_CHECKING:
-    import httpx
-
-_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-    weakref.WeakKeyDictionary())
-
-
-def http_client() -> httpx.AsyncClient:
-    """One connection pool per event loop (building a client per message costs the loop
-    milliseconds of TLS setup)."""
-    import httpx  # at the first delivery: a camera with no endpoint never holds it
-
-    loop = asyncio.get_running_loop()
-    client = _CLIENTS.get(loop)
-    if client is None or client.is_closed:
-        client = _CLIENTS[loop] = httpx.AsyncClient()
-    return client
-
-
-async def close_client() -> None:
-    """Close this loop's pool (at shutdown)."""
-    client = _CLIENTS.pop(asyncio.get_running_loop(), None)
-    if client is not None:
-        await client.aclose()
-
-
 async def _post(endpoint: Mapping[str, Any], event: Event, message_id: str) -> None:
     body, signed, content_type = _body(event, endpoint)
     timestamp = int(time.time())
@@ -174,7 +147,7 @@ async def _post(endpoint: Mapping[str, Any], event: Event, message_id: str) -> N
                "webhook-timestamp": str(timestamp), "user-agent": "seccam-webhook/0.1"}
     if endpoint.get("secret"):
         headers["webhook-signature"] = sign(endpoint["secret"], message_id, timestamp, signed)
-    import httpx  # loaded by http_client() already: this is a dict lookup
+    import httpx  # for its errors; http_client() has loaded it
     try:
         response = await http_client().post(endpoint["url"], content=body, headers=headers,
                                             timeout=REQUEST_TIMEOUT)
@@ -227,11 +200,6 @@ WEBHOOK_ACTION = ActionType(
     queue_size=500,
 )
 
-
-@hookimpl
-async def seccam_shutdown(seccam: Any) -> None:
-    """Close the HTTP connection pool."""
-    await close_client()
 
 
 @hookimpl
