@@ -90,6 +90,11 @@ export function bytes(count) {
   return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
 }
 
+/** "76.0 GB": one decimal always, so a figure does not change width as it moves. */
+export function gigabytes(value) {
+  return Number.isFinite(value) ? `${value.toFixed(1)} GB` : "";
+}
+
 /** A local date and time, short. */
 export function when(iso) {
   const date = new Date(iso);

@@ -5,7 +5,7 @@
 import { api, ApiError } from "../api.js";
 import { alertText } from "../alerts.js";
 import { onEvent } from "../events.js";
-import { bytes, confirmDialog, duration, h, replace, toast } from "../ui.js";
+import { bytes, confirmDialog, duration, gigabytes, h, replace, toast } from "../ui.js";
 
 const PARTS = [
   ["stats", "Health"],
@@ -56,7 +56,7 @@ async function renderStats(box) {
         stat("Cores", (stats.cpu_per_core_percent || []).map((value) => `${value} %`).join(" · ") || String(stats.cpu_count)),
         stat("Load average", stats.load_average ? `${stats.load_average["1m"]} / ${stats.load_average["5m"]} / ${stats.load_average["15m"]}` : null),
         stat("Memory", `${ram.used_mb} of ${ram.total_mb} MB`),
-        stat("Storage", `${disk.used_gb} of ${disk.total_gb} GB`),
+        stat("Storage", `${gigabytes(disk.used_gb)} of ${gigabytes(disk.total_gb)}`),
         stat("Swap", stats.swap ? `${stats.swap.used_mb} of ${stats.swap.total_mb} MB` : null),
         stat("Up for", duration(stats.uptime_seconds)),
         stat("Throttling", stats.throttle === null ? "not available" : stats.throttle.raw),
@@ -230,8 +230,8 @@ async function renderStorage(box) {
     }));
     replace(content,
       h("dl", { class: "stats", id: "storage-status" },
-        stat("Used", `${status.disk_percent} % (${status.disk_used_gb} of ${status.disk_total_gb} GB)`),
-        stat("Free", `${status.disk_free_gb} GB`),
+        stat("Used", `${status.disk_percent} % (${gigabytes(status.disk_used_gb)} of ${gigabytes(status.disk_total_gb)})`),
+        stat("Free", gigabytes(status.disk_free_gb)),
         stat("Auto-delete", status.enabled ? `on, above ${status.max_percent} %` : "off"),
         stat("Recordings", `${status.recordings.count} · ${bytes(status.recordings.bytes)}`),
         stat("Snapshots", `${status.snapshots.count} · ${bytes(status.snapshots.bytes)}`),
