@@ -23,6 +23,7 @@ from pathlib import Path
 
 from seccam_core.contributions import SettingsSection
 from seccam_core.dashboard import BUNDLE
+from seccam_core.media_links import MediaLinks
 from seccam_core.settings import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,7 @@ class AuthService:
     def __init__(self, store: SettingsStore) -> None:
         self.store = store
         self.throttle = LoginThrottle()
+        self.links = MediaLinks(lambda: self.token)
 
     @property
     def first_password_file(self) -> Path:

@@ -66,3 +66,18 @@ Validator = validators.extend(
 def first_error(schema: Mapping[str, Any], value: Any) -> jsonschema.ValidationError | None:
     """The most relevant validation error of ``value``, or ``None`` when it is valid."""
     return jsonschema.exceptions.best_match(Validator(schema).iter_errors(value))
+
+
+QUOTE_LIMIT = 60
+"""Longer values are not echoed whole in a 400: a 5,000-character name is quoted by
+its start and its length."""
+
+
+def brief_message(error: jsonschema.ValidationError) -> str:
+    """The validator's message, with a long value quoted by its start and length."""
+    message, instance = error.message, error.instance
+    quoted = repr(instance)
+    if len(quoted) <= QUOTE_LIMIT or quoted not in message:
+        return message
+    length = len(instance) if isinstance(instance, str) else len(quoted)
+    return message.replace(quoted, f"{quoted[:QUOTE_LIMIT - 20]}… ({length} characters)")

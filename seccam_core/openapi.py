@@ -18,9 +18,11 @@ from quart import Quart
 from seccam_core import __version__
 from seccam_core.app import IGNORED_METHODS, seccam_of
 from seccam_core.auth import EXEMPT_PATHS
+from seccam_core.media_links import LINKABLE_PATHS
 
 CONVERTER = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 CONVERTER_TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}}
+SECURITY: list[dict[str, list[str]]] = [{"bearerToken": []}, {"queryToken": []}]
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {"error": {"type": "string", "description": "what is wrong, field first"}},
@@ -126,6 +128,8 @@ def build_openapi(app: Quart) -> dict[str, Any]:
                 }
             if not secured:
                 operation["security"] = []
+            elif rule.rule in LINKABLE_PATHS and method in ("GET", "HEAD"):
+                operation["security"] = [*SECURITY, {"mediaLink": []}]
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
@@ -144,9 +148,12 @@ def build_openapi(app: Quart) -> dict[str, Any]:
                                 "description": "the API token (`seccam token`)"},
                 "queryToken": {"type": "apiKey", "in": "query", "name": "token",
                                "description": "the token as `?token=` (for EventSource)"},
+                "mediaLink": {"type": "apiKey", "in": "query", "name": "signature",
+                              "description": "a signed link from `POST /media/link`: "
+                              "`expires` and `signature` in the query, for one file"},
             },
         },
-        "security": [{"bearerToken": []}, {"queryToken": []}],
+        "security": SECURITY,
     }
 
 

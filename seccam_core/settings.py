@@ -39,7 +39,7 @@ import jsonschema
 from seccam_core import json_values
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import ApiError
-from seccam_core.json_schema import Validator
+from seccam_core.json_schema import Validator, brief_message
 from seccam_core.legacy_settings import (
     add_sensor_list,
     is_legacy_document,
@@ -82,7 +82,7 @@ class SettingsError(ApiError):
 def describe_validation_error(section: str, error: jsonschema.ValidationError) -> str:
     """``Sensor.gpio: 99 is greater than the maximum of 27``: field path first."""
     path = ".".join([section, *(str(part) for part in error.absolute_path)])
-    return f"{path}: {error.message}"
+    return f"{path}: {brief_message(error)}"
 
 
 def describe_without_value(section: str, error: jsonschema.ValidationError) -> str:

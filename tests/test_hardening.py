@@ -168,3 +168,34 @@ async def test_every_folder_or_file_setting_is_judged_by_its_real_path(
         store.update({section: {field: value}}, trusted=True)
     assert str(refused.value.body()["error"]).startswith(f"{section}.{field}")
     assert store.get(section) == before
+
+
+LONG_VALUES = st.one_of(
+    st.text(min_size=300, max_size=20_000),
+    st.lists(st.integers(), min_size=100, max_size=2_000),
+)
+
+
+@FIXTURE_OK
+@given(value=LONG_VALUES, pick=st.integers(min_value=0))
+@pytest.mark.seccam_plugins(sensor_doubles, media=True)
+async def test_a_400_quotes_a_long_value_by_its_start_never_whole(seccam_client, value, pick):
+    """Every field of every JSON operation (each settings field included) given a long
+    text or list: the 400 names the field and stays short; it never echoes the value."""
+    spec = await (await seccam_client.get("/openapi.json")).get_json()
+    bodies = []
+    for path, operations in spec["paths"].items():
+        schema = (operations.get("post", {}).get("requestBody", {}).get("content", {})
+                  .get("application/json", {}).get("schema", {}))
+        bodies += [(path, {name: value}) for name in schema.get("properties", {})
+                   if path != "/settings"]
+    forms = await (await seccam_client.get("/settings/schema")).get_json()
+    for section, form in forms.items():
+        bodies += [("/settings", {section: {name: value}})
+                   for name in form["schema"].get("properties", {})]
+    path, body = bodies[pick % len(bodies)]
+    answer = await seccam_client.post(path, json=body)
+    assert answer.status_code < 500, (path, list(body))
+    if answer.status_code == 400:
+        error = (await answer.get_json())["error"]
+        assert len(error) < 300, (path, error[:400])

@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from quart import Blueprint, Response, jsonify, request, send_file
 
@@ -21,6 +22,8 @@ from seccam_core.api.media_schemas import (
     CAMERA_STATUS,
     DELETED_FILE,
     LIST_QUERY,
+    MEDIA_LINK,
+    MEDIA_LINK_BODY,
     PATH_QUERY,
     RECONCILED,
     RECORDING_LIST,
@@ -40,6 +43,7 @@ from seccam_core.media.ffmpeg import FfmpegError
 from seccam_core.media.layout import resolved_sidecars, sidecar_area, sidecars
 from seccam_core.media.recorder import RecorderUnavailable
 from seccam_core.media.service import MEDIA, MediaService
+from seccam_core.media_links import DEFAULT_SECONDS, LINKABLE_PATHS, RESERVED
 
 blueprint = Blueprint("media", __name__)
 
@@ -352,3 +356,36 @@ async def archive_reconcile() -> Any:
     if report is None:  # the folder was switched meanwhile: that one is being listed
         raise Unavailable("the recordings folder changed meanwhile; try again")
     return jsonify(report.as_dict())
+
+
+# --- signed links ------------------------------------------------------------------------
+
+
+def _link_target(url: str) -> tuple[str, list[tuple[str, str]]]:
+    """The path and query pairs of a link's target, or a 400 naming ``url``."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or parts.fragment:
+        raise BadRequest("url: a path on this server with its query, like "
+                         "/stream_video?video_path=clip.mp4")
+    if parts.path not in LINKABLE_PATHS:
+        raise BadRequest(f"url: only {', '.join(sorted(LINKABLE_PATHS))} can be linked")
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    reserved = sorted({name for name, _ in pairs} & RESERVED)
+    if reserved:
+        raise BadRequest(f"url: {', '.join(reserved)} cannot be part of a link's query")
+    return parts.path, pairs
+
+
+@blueprint.post("/media/link")
+@responds(200, schema=MEDIA_LINK, description="the signed link")
+@json_body(MEDIA_LINK_BODY)
+async def media_link(body: dict[str, Any]) -> Any:
+    """A signed link to one media file (a clip, a timelapse, a snapshot, a thumbnail or
+    a sprite) that works without the token, for GET and HEAD only, until it expires:
+    for a ``<video>`` element that seeks with Range requests, or a download link.
+    Regenerating the token revokes every link."""
+    path, pairs = _link_target(body["url"])
+    url, expires = current_seccam().auth.links.make(
+        path, pairs, body.get("seconds", DEFAULT_SECONDS))
+    expires_at = datetime.fromtimestamp(expires, UTC).isoformat().replace("+00:00", "Z")
+    return jsonify({"url": url, "expires_at": expires_at})

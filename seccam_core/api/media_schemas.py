@@ -38,6 +38,17 @@ SNAPSHOT_BODY = {
     "properties": {"snapshot_path": {"type": "string", "minLength": 1}},
     "required": ["snapshot_path"],
 }
+MEDIA_LINK_BODY = {
+    "type": "object",
+    "properties": {
+        "url": {"type": "string", "minLength": 1, "maxLength": 4096,
+                "description": "the file's URL on this server, path and query, e.g. "
+                               "/stream_video?video_path=clip.mp4"},
+        "seconds": {"type": "integer", "minimum": 10, "maximum": 86400,
+                    "description": "how long the link works (default 3600)"},
+    },
+    "required": ["url"],
+}
 VIDEO_BODY = {
     "type": "object",
     "properties": {"video_path": {"type": "string", "minLength": 1}},
@@ -45,6 +56,17 @@ VIDEO_BODY = {
 }
 
 # --- response schemas -------------------------------------------------------------------
+
+MEDIA_LINK = {
+    "type": "object",
+    "properties": {
+        "url": {"type": "string", "description": "the link: the URL asked for, with "
+                "expires and signature added"},
+        "expires_at": {"type": "string", "format": "date-time",
+                       "description": "when it stops working (UTC, ends in Z)"},
+    },
+    "required": ["url", "expires_at"],
+}
 
 DELETED_FILE = message_answer(
     path={"type": "string", "description": "the deleted file, absolute"}, always=("path",))

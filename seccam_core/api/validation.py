@@ -18,7 +18,7 @@ from quart import g, request
 from seccam_core import json_values
 from seccam_core.api.context import current_seccam
 from seccam_core.errors import ApiError, BadRequest
-from seccam_core.json_schema import Validator
+from seccam_core.json_schema import Validator, brief_message
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
@@ -38,9 +38,11 @@ def validation_message(error: jsonschema.ValidationError) -> str:
     if isinstance(error.schema, Mapping) and error.schema.get("writeOnly"):
         # A password: name the broken rule, never quote the value.
         return f"{path or 'the body'}: does not meet {error.validator} {error.validator_value!r}"
+    message = brief_message(error)
     if error.validator == "required" or not path:
-        return error.message
-    return f"{path}: {error.message}"
+        return message
+    return f"{path}: {message}"
+
 
 
 def check(schema: Mapping[str, Any], value: Any) -> None:

@@ -14,7 +14,7 @@ import jsonschema
 
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import InvalidValue
-from seccam_core.json_schema import Validator
+from seccam_core.json_schema import Validator, brief_message
 from seccam_core.sensing.types import SensorType, calibration_defaults
 
 SECTION = "Sensor"
@@ -130,7 +130,7 @@ def calibration_problem(sensor_type: SensorType, calibration: Any) -> str | None
     if error is None:
         return None
     path = ".".join(["calibration", *(str(part) for part in error.absolute_path)])
-    return f"{path}: {error.message}"
+    return f"{path}: {brief_message(error)}"
 
 
 def full_calibration(sensor_type: SensorType, stored: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from archive_kit import (
     camera_running,
@@ -18,6 +19,7 @@ from playwright.sync_api import expect
 from seccam_core.testing import free_port, wait_until
 
 BLOB_URL = re.compile(r"^blob:")
+SIGNED_CLIP = re.compile(r"^/stream_video\?.*&signature=")
 
 
 def cards(page):
@@ -51,10 +53,15 @@ def test_recordings_scrub_play_seek_download_and_delete(dashboard, page, screens
     page.mouse.move(0, 0)
     expect(first.locator("img.sprite")).to_be_hidden()
 
-    # Play: time advances; seek back and it plays on from there.
+    # Play: streamed through a signed link (never the token) in ranges; time advances;
+    # seek back and it plays on from there.
+    ranges = []
+    page.on("response", lambda answer: ranges.append(answer.status)
+            if urlsplit(answer.url).path == "/stream_video" else None)
     first.get_by_role("button", name=re.compile("^Play")).click()
     video = page.locator("dialog.player video")
-    expect(video).to_have_attribute("src", BLOB_URL, timeout=15_000)
+    expect(video).to_have_attribute("src", SIGNED_CLIP, timeout=15_000)
+    assert dashboard.token() not in video.get_attribute("src")
     page.wait_for_function(
         "() => document.querySelector('dialog.player video').currentTime > 0.5")
     total = video.evaluate("v => v.duration")
@@ -67,16 +74,20 @@ def test_recordings_scrub_play_seek_download_and_delete(dashboard, page, screens
     video.evaluate("v => v.play()")
     page.wait_for_function(
         "() => document.querySelector('dialog.player video').currentTime > 0.75")
+    assert 206 in ranges, ranges  # the browser asked for parts: it streams and seeks
     screenshot(page, "archive-player")
     page.get_by_role("button", name="Close").click()
     expect(page.locator("dialog.player")).to_have_count(0)
 
-    # Download: the file, under its own name, through a blob: URL (no token in a URL).
+    # Download: the file, under its own name, through a signed link (no token in a URL).
     with page.expect_download() as waiting:
         first.get_by_role("button", name=re.compile("^Download")).click()
     downloaded = waiting.value
     assert downloaded.suggested_filename == newer["name"]
-    assert downloaded.url.startswith("blob:")
+    query = dict(parse_qsl(urlsplit(downloaded.url).query))
+    assert urlsplit(downloaded.url).path == "/stream_video" and query["download"] == "1"
+    assert "signature" in query and "token" not in query
+    assert dashboard.token() not in downloaded.url
     assert Path(downloaded.path()).stat().st_size == newer["size"]
 
     # Delete: cancelling keeps it; confirming removes it here and on the server.

@@ -1,9 +1,10 @@
 // Archive: recordings (newest first, a page at a time from the catalogue, filtered by day
-// and sensor), snapshots and timelapses. Every image and video is fetched with the
-// Authorization header into a blob: URL. A clip (a few MB) is loaded whole before it
-// plays, so seeking happens in memory, at once, with no token in a media URL.
+// and sensor), snapshots and timelapses. Images are fetched with the Authorization header
+// into blob: URLs; clips and timelapses play and download through signed links
+// (POST /media/link), so they stream and seek however long they are, and no token is
+// ever in a media URL.
 
-import { api, apiResponse, blobUrl } from "../api.js";
+import { api, apiResponse, apiUrl, blobUrl } from "../api.js";
 import { onEvent } from "../events.js";
 import { bytes, confirmDialog, duration, h, replace, toast, when } from "../ui.js";
 
@@ -68,67 +69,54 @@ function image(loader, path, query, alt) {
   return element;
 }
 
-/** Fetch a whole file with progress into a blob: URL. */
-async function fetchWithProgress(path, query, onProgress, signal) {
-  const response = await apiResponse(path, { query, signal });
-  const total = Number(response.headers.get("Content-Length")) || 0;
-  if (!response.body || !total) return URL.createObjectURL(await response.blob());
-  const reader = response.body.getReader();
-  const chunks = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
-    onProgress(received / total);
-  }
-  const type = response.headers.get("Content-Type") || "application/octet-stream";
-  return URL.createObjectURL(new Blob(chunks, { type }));
+/** A signed link to one media file (POST /media/link): a URL the browser can stream,
+ * seek (Range) and download on its own, without the token in it. */
+async function mediaLink(path, query) {
+  const link = await api("/media/link", { method: "POST", body: { url: apiUrl(path, query) } });
+  return link.url;
 }
 
 async function download(path, query, name) {
-  const url = await blobUrl(path, query);
+  const url = await mediaLink(path, path === "/stream_video" ? { ...query, download: 1 } : query);
   const link = h("a", { href: url, download: name, hidden: true });
   document.body.append(link);
   link.click();
   link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** A modal player for a video file; resolves when it is closed. */
+/** A modal player for a video file, streamed through a signed link: it starts at once
+ * and seeks with Range requests, however long the clip. */
 function player(title, path, query) {
-  const controller = new AbortController();
-  const progress = h("progress", { max: 1, value: 0, "aria-label": "Loading the clip" });
   const status = h("p", { class: "muted", role: "status" }, "Loading the clip…");
   const video = h("video", { controls: true, playsinline: true, preload: "auto", class: "player-video" });
   const close = h("button", { type: "button", class: "player-close" }, "Close");
   const dialog = h("dialog", { class: "player", "aria-label": title },
-    h("div", { class: "row between" }, h("h2", {}, title), close), video, status, progress);
-  let url = null;
+    h("div", { class: "row between" }, h("h2", {}, title), close), video, status);
+  let open = true;
   const finish = () => {
-    controller.abort();
+    open = false;
     video.pause();
     video.removeAttribute("src");
     video.load();
-    if (url) URL.revokeObjectURL(url);
     dialog.remove();
   };
   close.addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", finish);
+  video.addEventListener("loadeddata", () => {
+    status.textContent = "";
+  });
+  video.addEventListener("error", () => {
+    if (open && video.getAttribute("src")) status.textContent = "The clip did not load.";
+  });
   document.body.append(dialog);
   dialog.showModal();
-  fetchWithProgress(path, query, (share) => {
-    progress.value = share;
-  }, controller.signal).then((made) => {
-    url = made;
-    progress.remove();
-    status.textContent = "";
+  mediaLink(path, query).then((url) => {
+    if (!open) return;
     video.src = url;
     video.play().catch(() => {});
     video.focus();
   }, (error) => {
-    if (error.name !== "AbortError") status.textContent = `The clip did not load: ${error.message}`;
+    if (open) status.textContent = `The clip did not load: ${error.message}`;
   });
   return dialog;
 }
