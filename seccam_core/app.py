@@ -23,7 +23,7 @@ from seccam_core.auth import EXEMPT_PATHS
 from seccam_core.errors import ApiError, EngineError, PluginError, engine_status
 from seccam_core.http_pool import close_http_client
 from seccam_core.log_setup import log_access
-from seccam_core.media_links import LINKABLE_PATHS
+from seccam_core.media_links import linkable
 from seccam_core.runtime import Config, Seccam
 from seccam_core.sensing.controller import SensorController
 
@@ -248,7 +248,7 @@ async def _guard() -> Response | None:
 
 def _signed_link(seccam: Seccam) -> bool:
     """A live signed link to one media file (see :mod:`seccam_core.media_links`)."""
-    if request.path not in LINKABLE_PATHS:
+    if not linkable(request.path):
         return False
     return seccam.auth.links.valid(request.method, request.path,
                                    list(request.args.items(multi=True)))

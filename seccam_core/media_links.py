@@ -15,14 +15,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
 LINKABLE_PATHS = frozenset({
     "/stream_video", "/timelapse/video", "/snapshot_image", "/thumbnail", "/sprite",
+    "/live/stream.m3u8",
 })
-"""The only routes a signed link opens: each answers one media file, read-only."""
+LIVE_SEGMENT_RULE = "/live/segment/<int:sequence>.ts"
+LIVE_SEGMENT = re.compile(r"/live/segment/\d{1,12}\.ts")
+"""A live segment's path ends in ``.ts``: HLS clients (ffmpeg's among them) judge a
+segment by its extension."""
 EXPIRES = "expires"
 SIGNATURE = "signature"
 RESERVED = frozenset({EXPIRES, SIGNATURE, "token"})
@@ -37,6 +42,11 @@ def _canonical(path: str, pairs: Iterable[tuple[str, str]]) -> bytes:
     """The signed text: the path and the query pairs in sorted order, so a client may
     reorder them but not change, add or drop one."""
     return (path + "?" + urlencode(sorted(pairs))).encode("utf-8", "surrogatepass")
+
+
+def linkable(path: str) -> bool:
+    """Whether a signed link may open ``path``: only routes that answer media, read-only."""
+    return path in LINKABLE_PATHS or LIVE_SEGMENT.fullmatch(path) is not None
 
 
 def _unix_time(text: str) -> bool:
@@ -64,7 +74,7 @@ class MediaLinks:
     def make(self, path: str, pairs: list[tuple[str, str]],
              seconds: int = DEFAULT_SECONDS) -> tuple[str, int]:
         """The link's URL (path and query) and its expiry as a Unix time."""
-        if path not in LINKABLE_PATHS:
+        if not linkable(path):
             raise ValueError(f"{path} cannot be linked")
         key = self._key()
         if key is None:
@@ -76,7 +86,7 @@ class MediaLinks:
 
     def valid(self, method: str, path: str, pairs: list[tuple[str, str]]) -> bool:
         """Whether a request (its method, path and every query pair) is a live link."""
-        if method not in ("GET", "HEAD") or path not in LINKABLE_PATHS:
+        if method not in ("GET", "HEAD") or not linkable(path):
             return False
         given = [value for name, value in pairs if name == SIGNATURE]
         expiry = [value for name, value in pairs if name == EXPIRES]

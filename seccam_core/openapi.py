@@ -18,7 +18,7 @@ from quart import Quart
 from seccam_core import __version__
 from seccam_core.app import IGNORED_METHODS, seccam_of
 from seccam_core.auth import EXEMPT_PATHS
-from seccam_core.media_links import LINKABLE_PATHS
+from seccam_core.media_links import LINKABLE_PATHS, LIVE_SEGMENT_RULE
 
 CONVERTER = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 CONVERTER_TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}}
@@ -128,7 +128,8 @@ def build_openapi(app: Quart) -> dict[str, Any]:
                 }
             if not secured:
                 operation["security"] = []
-            elif rule.rule in LINKABLE_PATHS and method in ("GET", "HEAD"):
+            elif (rule.rule in LINKABLE_PATHS or rule.rule == LIVE_SEGMENT_RULE) \
+                    and method in ("GET", "HEAD"):
                 operation["security"] = [*SECURITY, {"mediaLink": []}]
             paths.setdefault(path, {})[method.lower()] = operation
     return {

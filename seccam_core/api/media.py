@@ -41,9 +41,16 @@ from seccam_core.errors import ApiError, BadRequest, NotFound, Unavailable
 from seccam_core.media.camera import CameraUnavailable
 from seccam_core.media.ffmpeg import FfmpegError
 from seccam_core.media.layout import resolved_sidecars, sidecar_area, sidecars
+from seccam_core.media.live_video import PLAYLIST_TYPE, SEGMENT_TYPE
 from seccam_core.media.recorder import RecorderUnavailable
 from seccam_core.media.service import MEDIA, MediaService
-from seccam_core.media_links import DEFAULT_SECONDS, LINKABLE_PATHS, RESERVED
+from seccam_core.media_links import (
+    DEFAULT_SECONDS,
+    LINKABLE_PATHS,
+    LIVE_SEGMENT_RULE,
+    RESERVED,
+    linkable,
+)
 
 blueprint = Blueprint("media", __name__)
 
@@ -186,6 +193,49 @@ async def camera_frame() -> Any:
     response = Response(jpeg, mimetype="image/jpeg")
     response.headers["X-Frame-Time"] = f"{taken:.3f}"
     return response
+
+
+# --- live video (HLS) --------------------------------------------------------------------
+
+SEGMENT_LINK_SECONDS = 120
+"""A playlist's segment links are fetched within seconds; two minutes is plenty."""
+
+
+@blueprint.get("/live/stream.m3u8")
+@responds(200, content_type=PLAYLIST_TYPE,
+          description="a live HLS playlist of the newest segments, each a signed link")
+@responds(503, description="the camera has no recent video")
+async def live_playlist() -> Any:
+    """Live video as HLS, the camera's own H.264 (never re-encoded). Open it with a
+    signed link from ``POST /media/link`` (or ``?token=``): the segments it lists are
+    signed links of their own, so a player needs nothing else."""
+    links = current_seccam().auth.links
+    service = media()
+    await service.camera.wait_while_starting()
+
+    def segment_url(sequence: int) -> str:
+        return links.make(f"/live/segment/{sequence}.ts", [], SEGMENT_LINK_SECONDS)[0]
+
+    try:
+        # On the loop, as the camera's segment listener: both change the window.
+        text = service.live_video.playlist(segment_url)
+    except CameraUnavailable as exc:
+        raise Unavailable(str(exc)) from None
+    return Response(text, mimetype=PLAYLIST_TYPE)
+
+
+@blueprint.get(LIVE_SEGMENT_RULE)
+@responds(200, content_type=SEGMENT_TYPE, description="one MPEG-TS segment")
+@responds(404, description="the segment has left the live window")
+async def live_segment(sequence: int) -> Any:
+    """One segment of the live playlist, by its sequence number."""
+    path = media().live_video.segment(sequence)
+    if path is None:
+        raise NotFound("this segment has left the live window")
+    try:
+        return await send_file(path, mimetype=SEGMENT_TYPE, conditional=True)
+    except FileNotFoundError:
+        raise NotFound("this segment has left the live window") from None
 
 
 # --- snapshots --------------------------------------------------------------------------
@@ -367,8 +417,9 @@ def _link_target(url: str) -> tuple[str, list[tuple[str, str]]]:
     if parts.scheme or parts.netloc or parts.fragment:
         raise BadRequest("url: a path on this server with its query, like "
                          "/stream_video?video_path=clip.mp4")
-    if parts.path not in LINKABLE_PATHS:
-        raise BadRequest(f"url: only {', '.join(sorted(LINKABLE_PATHS))} can be linked")
+    if not linkable(parts.path):
+        raise BadRequest(f"url: only {', '.join(sorted(LINKABLE_PATHS))} and live "
+                         "segments can be linked")
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     reserved = sorted({name for name, _ in pairs} & RESERVED)
     if reserved:

@@ -28,6 +28,7 @@ from seccam_core.media.camera import CameraConfig, CameraPipeline
 from seccam_core.media.ffmpeg import FfmpegRunner
 from seccam_core.media.layout import MediaLayout, media_layout, unique_name
 from seccam_core.media.live_frame import LiveFrame
+from seccam_core.media.live_video import LiveVideo
 from seccam_core.media.recorder import Recorder
 from seccam_core.media.timelapse import Timelapse
 from seccam_core.services import ARCHIVE, CAMERA, RECORDER, SNAPSHOTS, ServiceKey
@@ -85,6 +86,7 @@ class MediaService:
             lambda: seccam.settings.get("Timelapse"), publish,
         )
         self.live_frame = LiveFrame(self.camera, self.runner, camera_dir / "live")
+        self.live_video = LiveVideo(self.camera, camera_dir / "live" / "hls")
         self._remove_listener: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shared_snapshot: tuple[int, asyncio.Future[Path]] | None = None
@@ -102,6 +104,7 @@ class MediaService:
     async def start(self) -> None:
         await asyncio.to_thread(self.layout.ensure)
         self._remove_listener = self.seccam.bus.add_listener(self._on_event)
+        await asyncio.to_thread(self.live_video.start)
         await self.camera.start()
         self._spawn(self.recorder.recover(), "recover-recordings")
         await self.timelapse.start()
@@ -117,6 +120,7 @@ class MediaService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.camera.stop()
+        await asyncio.to_thread(self.live_video.stop)
         await self.runner.close()
 
     # --- snapshots ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlsplit
 
 from conftest import SENSORS, logged_in
 from playwright.sync_api import expect
@@ -74,6 +75,46 @@ def test_the_picture_refreshes_and_record_and_snapshot_work(dashboard, page):
     expect(page.locator(".toast")).to_contain_text("Snapshot saved", timeout=15_000)
     snapshots = dashboard.http.get("/snapshots").json()
     assert len(snapshots) == 1
+
+
+def test_live_video_plays_streamed_from_the_camera_and_the_choice_is_kept(
+        dashboard, page, screenshot):
+    """The camera's HLS through a signed link, played by Chromium itself (no library)."""
+    segments = []
+    page.on("response", lambda answer: segments.append(answer.status)
+            if urlsplit(answer.url).path.startswith("/live/segment/") else None)
+    logged_in(page, dashboard)
+    switch = page.get_by_role("button", name="Live video")
+    expect(switch).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("img.frame")).to_be_visible()
+    switch.click()
+    video = page.locator("video.live-video")
+    expect(video).to_be_visible()
+    expect(page.locator("img.frame")).to_be_hidden()
+    expect(video).to_have_attribute("src", re.compile(r"^/live/stream\.m3u8\?.*signature="))
+    assert dashboard.token() not in video.get_attribute("src")
+    # Playing on: time passes through several one-second segments, each a discontinuity.
+    page.wait_for_function(
+        "() => document.querySelector('video.live-video').currentTime > 2.5", timeout=30_000)
+    assert video.evaluate("v => v.videoWidth") > 0
+    assert len(segments) >= 3 and set(segments) <= {200, 206}, segments
+    expect(page.locator("#frame-caption")).to_have_text("Live video")
+    screenshot(page, "live-video")
+
+    page.reload()  # the choice is remembered
+    expect(page.locator("video.live-video")).to_be_visible()
+    page.wait_for_function(
+        "() => document.querySelector('video.live-video').currentTime > 0.5", timeout=30_000)
+    page.get_by_role("button", name="Live video").click()  # back to pictures
+    expect(page.locator("video.live-video")).to_be_hidden()
+    frame = page.locator("img.frame")
+    expect(frame).to_be_visible()
+    first = frame.get_attribute("src")
+    expect(frame).not_to_have_attribute("src", first, timeout=10_000)
+    page.reload()
+    expect(page.locator("img.frame")).to_be_visible()
+    expect(page.get_by_role("button", name="Live video")).to_have_attribute(
+        "aria-pressed", "false")
 
 
 def test_a_lost_connection_shows_and_recovers_when_the_server_returns(dashboard, page,

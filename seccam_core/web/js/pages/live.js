@@ -1,6 +1,7 @@
-// Live: the camera's newest frame (about one a second), the recording state, every
-// sensor as a tile (red while triggered, over SSE), the arm mode switch, record and
-// snapshot buttons.
+// Live: the camera's newest frame (about one a second) or, switched on, its live video
+// (HLS through a signed link: the camera's own H.264, never re-encoded), the recording
+// state, every sensor as a tile (red while triggered, over SSE), the arm mode switch,
+// record and snapshot buttons.
 
 import { api, blobUrl } from "../api.js";
 import { onEvent } from "../events.js";
@@ -11,6 +12,63 @@ const MODES = [
 ];
 const FRAME_INTERVAL_MS = 1000;
 const FRAME_RETRY_MS = 3000;
+const VIDEO_CHOICE = "seccam.liveVideo";
+const VIDEO_LINK_SECONDS = 6 * 3600;
+const VIDEO_RETRY_MS = 3000;
+
+/** Whether this browser plays HLS itself (Safari, Chrome on Android, Chromium 141+). */
+function playsHls() {
+  return Boolean(document.createElement("video").canPlayType("application/vnd.apple.mpegurl"));
+}
+
+/** The live video in `video`: a signed playlist link, linked again after an error (the
+ * camera restarted, the link expired). Returns a function that stops it. */
+function videoLoop(video, caption, onFailure) {
+  let stopped = false;
+  let timer = null;
+  let failures = 0;
+  const start = async () => {
+    try {
+      const link = await api("/media/link", {
+        method: "POST", body: { url: "/live/stream.m3u8", seconds: VIDEO_LINK_SECONDS },
+      });
+      if (stopped) return;
+      video.src = link.url;
+      await video.play().catch(() => {});
+    } catch (error) {
+      if (!stopped) retry(error.message);
+    }
+  };
+  const retry = (why) => {
+    failures += 1;
+    if (failures > 3) {
+      onFailure(why);
+      return;
+    }
+    caption.textContent = `Live video interrupted (${why}); reconnecting…`;
+    clearTimeout(timer);
+    timer = setTimeout(start, VIDEO_RETRY_MS);
+  };
+  const playing = () => {
+    failures = 0;
+    caption.textContent = "Live video";
+  };
+  const failed = () => {
+    if (!stopped && video.getAttribute("src")) retry(video.error?.message || "no video");
+  };
+  video.addEventListener("playing", playing);
+  video.addEventListener("error", failed);
+  start();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    video.removeEventListener("playing", playing);
+    video.removeEventListener("error", failed);
+    video.pause();
+    video.removeAttribute("src");
+    video.load();
+  };
+}
 
 function sensorState(sensor) {
   if (sensor.error) return ["error", `Error: ${sensor.error}`];
@@ -87,8 +145,19 @@ export default {
 
     // camera
     const image = h("img", { class: "frame", alt: "The camera's live picture", width: 640, height: 360 });
+    const video = h("video", {
+      class: "frame live-video", muted: true, autoplay: true, playsinline: true, hidden: true,
+      "aria-label": "The camera's live video",
+    });
+    video.muted = true;
     const caption = h("p", { class: "muted", id: "frame-caption", "aria-live": "off" }, "Connecting to the camera…");
-    const camera = h("figure", { class: "camera" }, image, h("figcaption", {}, caption));
+    const videoSwitch = h("button", { type: "button", id: "live-video", "aria-pressed": "false" }, "Live video");
+    if (!playsHls()) {
+      videoSwitch.disabled = true;
+      videoSwitch.title = "This browser cannot play live video (HLS): the picture refreshes every second.";
+    }
+    const camera = h("figure", { class: "camera" }, image, video,
+      h("figcaption", { class: "row between" }, caption, videoSwitch));
 
     // recording and buttons
     const recordingText = h("span", { id: "recording-state" }, "…");
@@ -248,9 +317,48 @@ export default {
     });
 
     await loadAll();
-    frameLoop(image, caption, stop.signal);
+
+    // --- picture or video ----------------------------------------------------------
+    let frames = null;
+    let stopVideo = null;
+    const showPictures = (why = "") => {
+      stopVideo?.();
+      stopVideo = null;
+      video.hidden = true;
+      image.hidden = false;
+      videoSwitch.setAttribute("aria-pressed", "false");
+      if (why) toast(`Live video stopped: ${why}. Showing pictures.`, "error");
+      if (!frames || frames.signal.aborted) {
+        frames = new AbortController();
+        stop.signal.addEventListener("abort", () => frames.abort(), { once: true });
+        frameLoop(image, caption, frames.signal);
+      }
+    };
+    const showVideo = () => {
+      frames?.abort();
+      image.hidden = true;
+      video.hidden = false;
+      videoSwitch.setAttribute("aria-pressed", "true");
+      caption.textContent = "Connecting to the live video…";
+      stopVideo = videoLoop(video, caption, (why) => {
+        localStorage.removeItem(VIDEO_CHOICE);
+        showPictures(why);
+      });
+    };
+    videoSwitch.addEventListener("click", () => {
+      if (stopVideo) {
+        localStorage.removeItem(VIDEO_CHOICE);
+        showPictures();
+      } else {
+        localStorage.setItem(VIDEO_CHOICE, "on");
+        showVideo();
+      }
+    });
+    if (playsHls() && localStorage.getItem(VIDEO_CHOICE) === "on") showVideo();
+    else showPictures();
     return () => {
       stop.abort();
+      stopVideo?.();
       for (const off of unsubscribe) off();
     };
   },
