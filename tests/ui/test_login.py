@@ -64,3 +64,34 @@ def test_a_regenerated_token_sends_the_page_back_to_login(dashboard, page):
     # The server closes the event stream; the page finds its token refused.
     expect(page.get_by_label("Password")).to_be_visible(timeout=10_000)
     expect(page.locator("#login-error")).to_contain_text("log in again")
+
+
+def test_regenerating_the_token_here_keeps_this_page_and_refuses_the_old_one(
+        dashboard, page, phone_page, screenshot):
+    """The Auth settings page makes a new token: this browser carries on (its event
+    stream reopens with it), another browser and every script holding the old one are
+    refused, and the new token is never shown."""
+    other = logged_in(phone_page, dashboard)
+    old = dashboard.token()
+    logged_in(page, dashboard, "#/settings/Auth")
+    page.get_by_role("button", name="Regenerate the token").click()
+    dialog = page.locator("dialog.confirm")
+    expect(dialog).to_contain_text("stops working")
+    dialog.get_by_role("button", name="Regenerate").click()
+    expect(page.get_by_role("status").filter(has_text="A new token is in use")).to_be_visible()
+    new = dashboard.token()
+    assert new != old
+    assert httpx.get(dashboard.url + "/sensor/status",
+                     headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    assert new not in page.content()
+    screenshot(page, "settings-token")
+
+    # This page still hears the server: a trigger turns its tile red.
+    page.get_by_role("link", name="Live").click()
+    expect(page.locator("#connection-lost")).to_be_hidden()
+    dashboard.http.post("/sensor/mock/trigger", json={"sensor_id": "hall"}).raise_for_status()
+    expect(page.locator('.tile[data-sensor="hall"]')).to_have_attribute(
+        "data-state", "triggered", timeout=5_000)
+    dashboard.http.post("/sensor/mock/release", json={"sensor_id": "hall"})
+    # The other browser kept the old token: it is sent back to login.
+    expect(other.get_by_label("Password")).to_be_visible(timeout=10_000)

@@ -86,11 +86,17 @@ function open() {
     source = null;
     setConnected(false);
     const state = await statusOfStream(current);
+    if (token() !== current) {
+      // A new token meanwhile (regenerated here or in another tab, a new login): the
+      // old one's refusal means nothing; carry on with the new one.
+      if (token() && !source) open();
+      return;
+    }
     if (state === "invalid") {
       emit("token_invalid", {});
       return;
     }
-    if (token() === current) scheduleRetry();
+    scheduleRetry();
   });
 }
 
@@ -120,6 +126,14 @@ export function stop() {
   lastId = null;
   retryDelay = 1000;
   setConnected(false);
+}
+
+/** Close the stream for a moment, keeping the last id (the token is about to change:
+ * the server closes every stream then); reconnect() opens it again. */
+export function suspend() {
+  clearTimeout(retryTimer);
+  if (source) source.close();
+  source = null;
 }
 
 /** Reconnect now (the "reconnect" button), keeping the last id. */

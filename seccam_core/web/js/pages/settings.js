@@ -3,11 +3,11 @@
 // a plugin installed tomorrow gets its page from its schema. The Sensors section has its
 // own editor (GET/POST/PUT/DELETE /sensors, calibration forms from each type's schema).
 
-import { api, ApiError, onLogout } from "../api.js";
-import { onEvent } from "../events.js";
+import { api, ApiError, onLogout, setToken } from "../api.js";
+import { onEvent, reconnect, suspend } from "../events.js";
 import { FieldProblem, schemaFields } from "../forms/schema_form.js";
 import { renderSensors } from "../forms/sensors.js";
-import { h, replace, toast } from "../ui.js";
+import { confirmDialog, h, replace, toast } from "../ui.js";
 
 // Unsaved edits and the server's messages, by section: kept when the form is drawn again
 // (a change made elsewhere, leaving the page and coming back). Never a write-only value.
@@ -63,6 +63,40 @@ function renderPasswordChange() {
     }
   });
   return form;
+}
+
+/** A new API token, for when the old one may have leaked. This browser switches to it at
+ * once; the token itself is never shown (`seccam token` on the camera prints it). */
+function renderTokenRegeneration() {
+  const button = h("button", { type: "button", class: "danger-outline", id: "regenerate-token" },
+    "Regenerate the token");
+  const message = h("p", { class: "form-status", role: "status" });
+  button.addEventListener("click", async () => {
+    const sure = await confirmDialog(
+      "Make a new API token? Every other browser, app and script using the old one stops "
+      + "working until it is given the new one. This browser carries on.",
+      { confirm: "Regenerate" });
+    if (!sure) return;
+    button.disabled = true;
+    message.textContent = "";
+    suspend();  // the server closes every event stream: ours reopens with the new token
+    try {
+      const answer = await api("/auth/regenerate", { method: "POST" });
+      setToken(answer.token);
+      replace(message, "A new token is in use. Run ", h("code", {}, "seccam token"),
+        " on the camera to read it for your apps and scripts.");
+    } catch (error) {
+      message.textContent = `The token was not changed: ${error.message}`;
+    } finally {
+      button.disabled = false;
+      reconnect();
+    }
+  });
+  return h("section", { class: "card stack", "aria-labelledby": "token-title" },
+    h("h2", { id: "token-title" }, "API token"),
+    h("p", { class: "hint" }, "Apps, scripts and Home Assistant send the token with every "
+      + "request. If it may have leaked, make a new one: the old one stops working at once."),
+    h("div", { class: "row" }, button), message);
 }
 
 async function renderSection(container, name) {
@@ -180,7 +214,8 @@ async function renderSection(container, name) {
     form.description ? h("p", { class: "hint" }, form.description) : null,
     elsewhere,
     element,
-    name === "Auth" ? renderPasswordChange() : null);
+    name === "Auth" ? renderPasswordChange() : null,
+    name === "Auth" ? renderTokenRegeneration() : null);
 
   // Someone else saved this section: show it unless the user is editing it.
   const stop = onEvent("settings_changed", async (data) => {
