@@ -81,3 +81,16 @@ def brief_message(error: jsonschema.ValidationError) -> str:
         return message
     length = len(instance) if isinstance(instance, str) else len(quoted)
     return message.replace(quoted, f"{quoted[:QUOTE_LIMIT - 20]}… ({length} characters)")
+
+
+def with_field_order(schema: Any) -> Any:
+    """A copy of ``schema`` with ``x-order``, each object's fields in their owner's order:
+    a JSON answer sorts keys, and a form should not."""
+    if isinstance(schema, Mapping):
+        result = {key: with_field_order(value) for key, value in schema.items()}
+        if isinstance(schema.get("properties"), Mapping):
+            result["x-order"] = list(schema["properties"])
+        return result
+    if isinstance(schema, list):
+        return [with_field_order(item) for item in schema]
+    return schema

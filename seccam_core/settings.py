@@ -39,7 +39,7 @@ import jsonschema
 from seccam_core import json_values
 from seccam_core.contributions import SettingsSection
 from seccam_core.errors import ApiError
-from seccam_core.json_schema import Validator, brief_message
+from seccam_core.json_schema import Validator, brief_message, with_field_order
 from seccam_core.legacy_settings import (
     add_sensor_list,
     is_legacy_document,
@@ -110,18 +110,6 @@ def _keep_masked(current: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[s
         else value
         for key, value in patch.items()
     }
-
-
-def _with_field_order(schema: Any) -> Any:
-    """``x-order``: the owner's order of each object's fields (JSON answers sort keys)."""
-    if isinstance(schema, dict):
-        result = {key: _with_field_order(value) for key, value in schema.items()}
-        if isinstance(schema.get("properties"), dict):
-            result["x-order"] = list(schema["properties"])
-        return result
-    if isinstance(schema, list):
-        return [_with_field_order(item) for item in schema]
-    return schema
 
 
 def _merge_defaults(defaults: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
@@ -427,7 +415,7 @@ class SettingsStore:
                     spec["default"] = copy.deepcopy(section.defaults[key])
             forms[name] = {
                 "description": section.description,
-                "schema": _with_field_order(schema),
+                "schema": with_field_order(schema),
                 "write_only": sorted(section.write_only_fields),
                 "read_only": sorted(section.internal_fields - section.secret_fields),
             }

@@ -18,8 +18,8 @@ DOOR_PIN = 22
 DOOR_SCHEMA = {
     "type": "object",
     "properties": {
-        "bounce_time": {"type": "number", "minimum": 0, "maximum": 1, "default": 0},
         "sensitivity": {"type": "integer", "minimum": 1, "maximum": 10, "default": 5},
+        "bounce_time": {"type": "number", "minimum": 0, "maximum": 1, "default": 0},
     },
     "additionalProperties": False,
 }

@@ -111,6 +111,11 @@ def test_types_lists_every_installed_declaration(server):
     assert sliders["sensitivity"] == {"key": "sensitivity", "name": "sensitivity",
                                       "type": "range", "min": 1, "max": 10, "default": 5,
                                       "step": 1, "description": ""}
+    # Each calibration schema says its fields' declared order: the JSON answer sorts keys.
+    for declared in sensor_doubles.seccam_sensor_types():
+        order = list(declared.calibration_schema.get("properties", {}))
+        assert types[declared.name]["calibration_schema"].get("x-order", []) == order
+    assert types["test_door"]["calibration_schema"]["x-order"] == ["sensitivity", "bounce_time"]
 
 
 def test_pin_test_reads_the_active_sensor_without_disturbing_it(server):

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from seccam_core.json_schema import with_field_order
+
 Edge = Literal["trigger", "release", "ready", "error"]
 """What a live sensor reports: ``trigger`` and ``release`` in the sensor's own terms,
 ``ready`` once a sensor that was warming up (``armed`` false) is armed, and ``error``
@@ -160,6 +162,6 @@ class SensorType:
                 {"pin": w.pin, "connect": w.connect, "role": w.role} for w in self.wiring
             ],
             "wiring_note": self.wiring_note,
-            "calibration_schema": dict(self.calibration_schema),
+            "calibration_schema": with_field_order(self.calibration_schema),
             "calibration": [slider for slider in sliders if slider is not None],
         }

@@ -20,6 +20,15 @@ def test_add_calibrate_test_and_delete_a_light_gate(dashboard, page, phone_page,
     expect(block).to_have_attribute("max", str(gate["maximum"]))
     expect(adding.locator('[data-path="calibration.min_blocked_seconds"]')).to_contain_text(
         gate["description"])
+    # The fields come in the order the type declares them, not sorted (JSON sorts keys).
+    for kind in ("light_gate", "pir", "vibration"):
+        adding.get_by_label("Type").select_option(kind)
+        declared = types[kind]["calibration_schema"]["x-order"]
+        assert declared != sorted(declared)
+        shown = adding.locator(".calibration [data-path^='calibration.']").evaluate_all(
+            "nodes => nodes.map(n => n.dataset.path.slice('calibration.'.length))")
+        assert shown == declared, (kind, shown)
+    adding.get_by_label("Type").select_option("light_gate")
 
     block.fill("9")
     adding.get_by_role("button", name="Add sensor").click()
