@@ -11,9 +11,10 @@ from conftest import Dashboard, logged_in, prepare
 from playwright.sync_api import expect
 from seccam_presence_bt.testing import bluez, system_bus  # noqa: F401 (fixtures)
 
-from seccam_core.testing import free_port
+from seccam_core.testing import free_port, wait_until
 
 PHONE = "AA:BB:CC:DD:EE:01"
+TABLET = "AA:BB:CC:DD:EE:02"
 
 
 def test_stats_storage_and_portal(dashboard, page, phone_page, screenshot):
@@ -105,3 +106,19 @@ def test_the_captive_portal_switch_changes_the_firewall(dashboard, page):
     switch.uncheck()
     expect(state).to_have_text("The redirect is not active in the firewall now.")
     assert dashboard.http.get("/captive-portal").json() == {"enabled": False, "active": False}
+
+
+def test_a_phone_pairs_from_the_page_and_is_tracked(bt_dashboard, bluez, page):  # noqa: F811
+    """The phone's side is played on BlueZ's mock: it appears and pairs while the camera
+    is discoverable (a real phone would also confirm a code with the plugin's agent)."""
+    logged_in(page, bt_dashboard, "#/system/bluetooth")
+    page.get_by_role("button", name="Pair a phone").click()
+    expect(page.locator("#bt-pairing")).to_contain_text("choose this camera")
+    wait_until(lambda: bluez.adapter()["Discoverable"], 10, "the adapter discoverable")
+    bluez.add_device(TABLET, "Ben's tablet")
+    bluez.pair_device(TABLET)
+    expect(page.locator("#bt-pairing")).to_have_text(
+        "Paired with Ben's tablet: it is tracked now.", timeout=15_000)
+    expect(page.locator("#bt-tracked")).to_contain_text(TABLET)
+    assert bluez.adapter()["Discoverable"] is False
+    assert TABLET in [d["address"] for d in bt_dashboard.http.get("/bt/devices").json()["devices"]]

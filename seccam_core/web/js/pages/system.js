@@ -246,6 +246,8 @@ async function renderStorage(box) {
 
 // --- Bluetooth -----------------------------------------------------------------------
 
+const PAIRING_SECONDS = 90;
+
 async function renderBluetooth(box) {
   const tracked = h("div", { id: "bt-tracked" });
   const found = h("div", { id: "bt-found" });
@@ -304,6 +306,23 @@ async function renderBluetooth(box) {
       replace(found, errorLine(error));
     }
   }));
+  const pairing = h("p", { role: "status", id: "bt-pairing" });
+  const pair = h("button", { type: "button" }, "Pair a phone");
+  pair.addEventListener("click", busy(pair, async () => {
+    replace(pairing, `The camera can be found for ${PAIRING_SECONDS} s: on the phone, open the `
+      + "Bluetooth settings, choose this camera and accept the code it shows.");
+    try {
+      const { device } = await api("/bt/discoverable", {
+        method: "POST", body: { timeout: PAIRING_SECONDS },
+      });
+      replace(pairing, `Paired with ${device.name || device.address}: it is tracked now.`);
+      await draw();
+    } catch (error) {
+      replace(pairing, error.status === 408
+        ? `No phone paired within ${PAIRING_SECONDS} s. Try again, or scan for it below.`
+        : errorLine(error));
+    }
+  }));
   const address = h("input", { id: "bt-address", type: "text", autocomplete: "off", placeholder: "AA:BB:CC:DD:EE:FF" });
   const byHand = h("form", { class: "row", novalidate: true },
     h("label", { for: address.id }, "Address"), address,
@@ -313,7 +332,7 @@ async function renderBluetooth(box) {
     add(address.value.trim());
   });
   replace(box, h("h2", {}, "Tracked devices"), tracked, message,
-    h("h2", {}, "Add a device"), h("div", { class: "row" }, scan), found, byHand);
+    h("h2", {}, "Add a device"), h("div", { class: "row" }, pair, scan), pairing, found, byHand);
   await draw();
 }
 
