@@ -18,7 +18,7 @@ import hmac
 import re
 import time
 from collections.abc import Callable, Iterable
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 LINKABLE_PATHS = frozenset({
     "/stream_video", "/timelapse/video", "/snapshot_image", "/thumbnail", "/sprite",
@@ -34,7 +34,8 @@ RESERVED = frozenset({EXPIRES, SIGNATURE, "token"})
 """Query names a link's own query may not carry: the link adds the first two, and a
 token has no place in a link."""
 DEFAULT_SECONDS = 3600
-MAX_SECONDS = 86400
+MAX_SECONDS = 7 * 86400
+"""A week: long enough for a link in a notification read the next days."""
 _KEY_PURPOSE = b"seccam media link v1"
 
 
@@ -47,6 +48,23 @@ def _canonical(path: str, pairs: Iterable[tuple[str, str]]) -> bytes:
 def linkable(path: str) -> bool:
     """Whether a signed link may open ``path``: only routes that answer media, read-only."""
     return path in LINKABLE_PATHS or LIVE_SEGMENT.fullmatch(path) is not None
+
+
+def link_target(url: str) -> tuple[str, list[tuple[str, str]]]:
+    """The path and query pairs a link to ``url`` would open; ``ValueError`` saying why
+    no link may open it."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or parts.fragment:
+        raise ValueError("a path on this server with its query, like "
+                         "/stream_video?video_path=clip.mp4")
+    if not linkable(parts.path):
+        raise ValueError(f"only {', '.join(sorted(LINKABLE_PATHS))} and live segments "
+                         "can be linked")
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    reserved = sorted({name for name, _ in pairs} & RESERVED)
+    if reserved:
+        raise ValueError(f"{', '.join(reserved)} cannot be part of a link's query")
+    return parts.path, pairs
 
 
 def _unix_time(text: str) -> bool:
@@ -76,6 +94,8 @@ class MediaLinks:
         """The link's URL (path and query) and its expiry as a Unix time."""
         if not linkable(path):
             raise ValueError(f"{path} cannot be linked")
+        if not 1 <= seconds <= MAX_SECONDS:
+            raise ValueError(f"a link lasts 1 to {MAX_SECONDS} seconds")
         key = self._key()
         if key is None:
             raise ValueError("there is no token to derive a link's key from")

@@ -21,6 +21,7 @@ from seccam_core.contributions import (
     StoragePolicy,
 )
 from seccam_core.events import EventBus
+from seccam_core.media_links import link_target
 from seccam_core.plugins import PluginHost, disabled_from_env, load_plugins, unique_by_name
 from seccam_core.sensing.types import SensorType
 from seccam_core.services import (
@@ -153,6 +154,14 @@ class Seccam:
     def sensors(self) -> Sensors | None:
         """The sensor controller (``None`` while the sensor plugin is off)."""
         return self.services.get(SENSORS)
+
+    def media_link(self, url: str, *, seconds: int = 3600) -> str:
+        """A signed link (path and query) to one media file, such as
+        ``/stream_video?video_path=<clip name>``: it opens that file without the token,
+        for GET and HEAD, for ``seconds`` (at most a week), until the token is
+        regenerated. ``ValueError`` says why ``url`` cannot be linked."""
+        path, pairs = link_target(url)
+        return self.auth.links.make(path, pairs, seconds)[0]
 
     def someone_home(self) -> bool:
         """True while any presence source sees someone; unknown counts as nobody."""

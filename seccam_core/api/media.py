@@ -12,7 +12,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from quart import Blueprint, Response, jsonify, request, send_file
 
@@ -44,13 +43,7 @@ from seccam_core.media.layout import resolved_sidecars, sidecar_area, sidecars
 from seccam_core.media.live_video import PLAYLIST_TYPE, SEGMENT_TYPE
 from seccam_core.media.recorder import RecorderUnavailable
 from seccam_core.media.service import MEDIA, MediaService
-from seccam_core.media_links import (
-    DEFAULT_SECONDS,
-    LINKABLE_PATHS,
-    LIVE_SEGMENT_RULE,
-    RESERVED,
-    linkable,
-)
+from seccam_core.media_links import DEFAULT_SECONDS, LIVE_SEGMENT_RULE, link_target
 
 blueprint = Blueprint("media", __name__)
 
@@ -411,22 +404,6 @@ async def archive_reconcile() -> Any:
 # --- signed links ------------------------------------------------------------------------
 
 
-def _link_target(url: str) -> tuple[str, list[tuple[str, str]]]:
-    """The path and query pairs of a link's target, or a 400 naming ``url``."""
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc or parts.fragment:
-        raise BadRequest("url: a path on this server with its query, like "
-                         "/stream_video?video_path=clip.mp4")
-    if not linkable(parts.path):
-        raise BadRequest(f"url: only {', '.join(sorted(LINKABLE_PATHS))} and live "
-                         "segments can be linked")
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    reserved = sorted({name for name, _ in pairs} & RESERVED)
-    if reserved:
-        raise BadRequest(f"url: {', '.join(reserved)} cannot be part of a link's query")
-    return parts.path, pairs
-
-
 @blueprint.post("/media/link")
 @responds(200, schema=MEDIA_LINK, description="the signed link")
 @json_body(MEDIA_LINK_BODY)
@@ -435,7 +412,10 @@ async def media_link(body: dict[str, Any]) -> Any:
     a sprite) that works without the token, for GET and HEAD only, until it expires:
     for a ``<video>`` element that seeks with Range requests, or a download link.
     Regenerating the token revokes every link."""
-    path, pairs = _link_target(body["url"])
+    try:
+        path, pairs = link_target(body["url"])
+    except ValueError as exc:
+        raise BadRequest(f"url: {exc}") from None
     url, expires = current_seccam().auth.links.make(
         path, pairs, body.get("seconds", DEFAULT_SECONDS))
     expires_at = datetime.fromtimestamp(expires, UTC).isoformat().replace("+00:00", "Z")

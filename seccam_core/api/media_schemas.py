@@ -44,8 +44,9 @@ MEDIA_LINK_BODY = {
         "url": {"type": "string", "minLength": 1, "maxLength": 4096,
                 "description": "the file's URL on this server, path and query, e.g. "
                                "/stream_video?video_path=clip.mp4"},
-        "seconds": {"type": "integer", "minimum": 10, "maximum": 86400,
-                    "description": "how long the link works (default 3600)"},
+        "seconds": {"type": "integer", "minimum": 10, "maximum": 604800,
+                    "description": "how long the link works (default 3600, at most a "
+                                   "week)"},
     },
     "required": ["url"],
 }

@@ -124,6 +124,7 @@ BAD_LINKS = [
     ({"url": "/stream_video?expires=9999999999&video_path=a.mp4"}, "url"),
     ({"url": "/stream_video", "seconds": 5}, "seconds"),
     ({"url": "/stream_video", "seconds": 10**9}, "seconds"),
+    ({"url": "/stream_video", "seconds": 7 * 86400 + 1}, "seconds"),
     ({"url": "/stream_video", "seconds": "60"}, "seconds"),
     ({"url": "/stream_video", "seconds": 60.5}, "seconds"),
     ({"url": "x" * 5000}, "url"),
@@ -222,3 +223,15 @@ def test_any_change_to_a_link_breaks_it(query, change):
     else:
         path = change.draw(st.sampled_from(sorted(LINKABLE_PATHS - {"/stream_video"})))
     assert not links.valid("GET", path, pairs)
+
+
+def test_a_plugin_signs_a_link_through_the_public_seccam_object(media_server):
+    server = media_server()
+    recordings = server.seccam.require(MEDIA).layout.recordings_dir
+    clip = make_clip(recordings / "output_20261129_103000.mp4")
+    url = server.seccam.media_link(f"/stream_video?video_path={clip.name}", seconds=7 * 86400)
+    assert server.client(token=None).get(url).content == clip.read_bytes()
+    for bad, seconds in (("/settings", 60), ("/stream_video?token=x", 60),
+                         ("/stream_video", 0), ("/stream_video", 7 * 86400 + 1)):
+        with pytest.raises(ValueError):
+            server.seccam.media_link(bad, seconds=seconds)

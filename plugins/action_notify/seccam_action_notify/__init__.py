@@ -14,7 +14,7 @@ are sent by the Apprise library, which is synchronous, so in a worker thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -103,12 +103,19 @@ NOTIFY_SECTION: SettingsSection = action_section(
 # --- what to say ------------------------------------------------------------------------
 
 
-def clip_link(settings: Mapping[str, Any], clip: str) -> str | None:
-    """The clip's link on this camera (``/stream_video``), or None without a base URL."""
+LINK_SECONDS = 7 * 86400
+"""A clip link works for a week: a notification is often read later."""
+
+
+def clip_link(settings: Mapping[str, Any], clip: str,
+              sign: Callable[[str], str] | None = None) -> str | None:
+    """The clip's link on this camera (``/stream_video``), signed by ``sign`` so a
+    phone opens it without the token, or None without a base URL."""
     base = str(settings.get("link_base_url") or "").rstrip("/")
     if not base:
         return None
-    return f"{base}/stream_video?video_path={quote(Path(clip).name)}"
+    path = f"/stream_video?video_path={quote(Path(clip).name)}"
+    return base + (sign(path) if sign is not None else path)
 
 
 def _local_time(text: str | None) -> str:
@@ -119,8 +126,10 @@ def _local_time(text: str | None) -> str:
         return ""
 
 
-def compose(event: Event, settings: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``{title, message, attach, click, urgent}`` for the event, or None to send nothing."""
+def compose(event: Event, settings: Mapping[str, Any],
+            sign: Callable[[str], str] | None = None) -> dict[str, Any] | None:
+    """``{title, message, attach, click, urgent}`` for the event, or None to send nothing;
+    ``sign`` makes a clip link that opens without the token."""
     data = event.data
     if event.type == "test":
         return {"title": "seccam test", "message": str(data.get("message")), "attach": None,
@@ -144,7 +153,7 @@ def compose(event: Event, settings: Mapping[str, Any]) -> dict[str, Any] | None:
                 "message": f"{sensor} triggered at {at}", "attach": data.get("snapshot"),
                 "click": None}
     if data.get("state") == "end" and data.get("clip"):
-        link = clip_link(settings, data["clip"])
+        link = clip_link(settings, data["clip"], sign)
         return {"title": f"seccam: clip of {at} ready",
                 "message": f"The recording of {at} is ready" + (f": {link}" if link else "."),
                 "attach": None, "click": link}
@@ -212,7 +221,8 @@ def send_apprise(url: str, message: Mapping[str, Any]) -> bool:
 
 async def run(event: Event, ctx: ActionContext) -> bool:
     """Send the event's message to ntfy and every Apprise URL; retry only what failed."""
-    message = compose(event, ctx.settings)
+    message = compose(event, ctx.settings,
+                      lambda path: ctx.seccam.media_link(path, seconds=LINK_SECONDS))
     if message is None:
         return False
     channels: list[tuple[str, Any]] = []

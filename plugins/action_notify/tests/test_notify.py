@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import re
 import subprocess
 import time
 from datetime import datetime
 
+import httpx
 import imageio_ffmpeg
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -47,8 +49,12 @@ def test_a_trigger_sends_the_snapshot_at_once_and_the_clip_link_once_it_is_final
     second = server.ntfy.wait_for(2, timeout=30)[1]
     link = second.header("click")
     assert link.startswith(server.url + "/stream_video?video_path=output_")
-    # Fetched the moment the message arrives: the clip is final and plays.
-    video = server.http.get(link)
+    assert "signature=" in link and server.seccam.auth.token not in link
+    expires = int(re.search(r"[?&]expires=(\d+)", link).group(1))
+    assert 6.9 * 86400 < expires - time.time() <= 7 * 86400  # read the next days too
+    # Tapped on a phone, with no token, the moment the message arrives: the clip is
+    # final and plays.
+    video = httpx.get(link, timeout=30)
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(video.content)
