@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -156,6 +157,23 @@ def api_ms(client: httpx.Client, path: str, runs: int) -> float:
         answer = client.get(path)
         samples.append((time.perf_counter() - began) * 1000)
         assert answer.status_code == 200, answer.text
+    return statistics.median(samples)
+
+
+def like_scan_ms(catalogue: Path, sensor: str, runs: int) -> float:
+    """The ``?sensor=`` query as it was before ``media_sensors``: a LIKE over the sensor
+    column of every recording (count and first page), read-only on the same file."""
+    connection = sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True)
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        connection.execute("SELECT count(*) FROM media WHERE kind = 'recording' "
+                           "AND sensor LIKE ?", (f"%,{sensor},%",)).fetchone()
+        connection.execute("SELECT doc FROM media WHERE kind = 'recording' AND sensor LIKE ? "
+                           "ORDER BY created DESC, name DESC LIMIT 24",
+                           (f"%,{sensor},%",)).fetchall()
+        samples.append((time.perf_counter() - began) * 1000)
+    connection.close()
     return statistics.median(samples)
 
 
@@ -384,6 +402,8 @@ def main() -> None:
     figures["REFERENCE: raw GET /archive?sensor=hall, ?day=today (24 each)"] = (
         f"{api_ms(client, '/archive?limit=24&sensor=hall', runs * 4):.1f} ms, "
         f"{api_ms(client, f'/archive?limit=24&day={one_day}', runs * 4):.1f} ms")
+    figures["REFERENCE: the sensor filter as a scan of every row (before its index)"] = (
+        f"{like_scan_ms(data_dir / 'catalogue.sqlite3', 'hall', runs * 4):.1f} ms")
     live_calls = sum(api_ms(client, path, runs * 4)
                      for path in ("/sensors", "/arming", "/recording_status"))
     figures["REFERENCE: raw GET /sensors + /arming + /recording_status"] = (

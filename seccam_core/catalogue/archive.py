@@ -118,12 +118,16 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+SENSOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+"""A sensor's id (a slug); anything else in a hand-edited meta file is left out."""
+
+
 def sensor_ids(value: Any) -> str | None:
     """The ids of the sensors a recording was made for, as ``,id1,id2,`` (what the
     ``sensor`` filter of :meth:`Archive.page` matches), or ``None`` (a manual one)."""
     if not isinstance(value, list):
         return None
-    ids = [item for item in value if isinstance(item, str) and "," not in item and item]
+    ids = [item for item in value if isinstance(item, str) and SENSOR_ID.fullmatch(item)]
     return f",{','.join(ids)}," if ids else None
 
 
@@ -343,21 +347,27 @@ class Archive:
         ``day`` (local ``YYYY-MM-DD``) keeps those created that day (a range of the time
         index); ``sensor`` those recorded for that sensor id.
         """
-        where = "folder = ? AND kind = ?"
+        # With a sensor, the rows come from its index (media_sensors, same columns).
+        table = "media_sensors AS m" if sensor is not None else "media AS m"
+        where = "m.folder = ? AND m.kind = ?"
         extra: list[Any] = []
-        if day is not None:
-            where += " AND created >= ? AND created < ?"
-            extra += day_span(day)
         if sensor is not None:
-            where += " AND sensor LIKE ? ESCAPE '\\'"
-            escaped = sensor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            extra.append(f"%,{escaped},%")
+            where += " AND m.sensor = ?"
+            extra.append(sensor)
+        if day is not None:
+            where += " AND m.created >= ? AND m.created < ?"
+            extra += day_span(day)
+        docs_of, doc_column = "media AS m", "m.doc"
+        if sensor is not None:
+            docs_of = ("media_sensors AS m JOIN media AS d ON d.folder = m.folder "
+                       "AND d.kind = m.kind AND d.name = m.name")
+            doc_column = "d.doc"
 
         def job(connection: sqlite3.Connection) -> tuple[str, int]:
             scope = self._scope_now(connection)
             if extra:
                 total = int(connection.execute(
-                    f"SELECT count(*) FROM media WHERE {where}",  # noqa: S608 (fixed text)
+                    f"SELECT count(*) FROM {table} WHERE {where}",  # noqa: S608 (fixed text)
                     (scope.folder_id, kind, *extra)).fetchone()[0])
             else:
                 total = self._count(connection, scope, kind)
@@ -368,8 +378,8 @@ class Archive:
                 order, skip, take = "ASC", max(0, total - offset - limit), min(
                     limit, max(0, total - offset))
             docs = connection.execute(
-                f"SELECT doc FROM media WHERE {where} "  # noqa: S608 (fixed text)
-                f"ORDER BY created {order}, name {order} LIMIT ? OFFSET ?",
+                f"SELECT {doc_column} FROM {docs_of} WHERE {where} "  # noqa: S608 (fixed text)
+                f"ORDER BY m.created {order}, m.name {order} LIMIT ? OFFSET ?",
                 (scope.folder_id, kind, *extra, take, skip)).fetchall()
             if order == "ASC":
                 docs.reverse()

@@ -31,8 +31,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 
-SCHEMA_VERSION = 3
-"""3: ``media.sensor`` holds the ids of the sensors a recording was made for (``,a,b,``)."""
+SCHEMA_VERSION = 4
+"""3: ``media.sensor`` holds the ids of the sensors a recording was made for (``,a,b,``);
+4: ``media_sensors`` indexes them, one row per recording and sensor."""
+_SENSOR_LIST = """(CASE WHEN json_valid('["' || replace(trim({0}.sensor, ','), ',', '","') || '"]')
+    THEN '["' || replace(trim({0}.sensor, ','), ',', '","') || '"]' ELSE '[]' END)"""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS folders (
     id INTEGER PRIMARY KEY,
@@ -72,6 +75,35 @@ END;
 CREATE TRIGGER IF NOT EXISTS media_uncounted AFTER DELETE ON media BEGIN
     UPDATE media_counts SET n = n - 1 WHERE folder = OLD.folder AND kind = OLD.kind;
 END;
+-- One row per recording and sensor, kept by triggers: the ?sensor= filter reads an
+-- index instead of matching every row of the folder.
+CREATE TABLE IF NOT EXISTS media_sensors (
+    folder INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    sensor TEXT NOT NULL,
+    created REAL NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (folder, kind, sensor, created, name)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS media_sensors_added AFTER INSERT ON media
+WHEN NEW.sensor IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO media_sensors SELECT NEW.folder, NEW.kind, value, NEW.created,
+        NEW.name FROM json_each(NEW_SENSORS);
+END;
+CREATE TRIGGER IF NOT EXISTS media_sensors_removed AFTER DELETE ON media
+WHEN OLD.sensor IS NOT NULL BEGIN
+    DELETE FROM media_sensors WHERE folder = OLD.folder AND kind = OLD.kind
+        AND created = OLD.created AND name = OLD.name
+        AND sensor IN (SELECT value FROM json_each(OLD_SENSORS));
+END;
+CREATE TRIGGER IF NOT EXISTS media_sensors_changed AFTER UPDATE OF sensor, created ON media
+BEGIN
+    DELETE FROM media_sensors WHERE folder = OLD.folder AND kind = OLD.kind
+        AND created = OLD.created AND name = OLD.name
+        AND sensor IN (SELECT value FROM json_each(OLD_SENSORS));
+    INSERT OR IGNORE INTO media_sensors SELECT NEW.folder, NEW.kind, value, NEW.created,
+        NEW.name FROM json_each(NEW_SENSORS) WHERE NEW.sensor IS NOT NULL;
+END;
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id INTEGER NOT NULL,
@@ -91,6 +123,10 @@ CREATE TABLE IF NOT EXISTS health (
     data TEXT NOT NULL
 );
 """
+
+
+SCHEMA = SCHEMA.replace("NEW_SENSORS", _SENSOR_LIST.format("NEW")).replace(
+    "OLD_SENSORS", _SENSOR_LIST.format("OLD"))
 
 
 class CatalogueCorrupt(sqlite3.DatabaseError):

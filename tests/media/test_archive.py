@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 from camera_kit import camera_ready, wait_until
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from seccam_core.catalogue.archive import Archive
 from seccam_core.catalogue.database import Database
@@ -296,6 +298,60 @@ async def test_the_day_and_sensor_filters_narrow_the_list_and_its_total(tmp_path
             ["output_20260302_000000.mp4"], 2)
         assert await names(day="2026-03-04") == ([], 0)
         assert (await names())[1] == 5
+
+
+SENSOR_POOL = ["door", "hall", "hall-2", "garage"]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(
+    st.sampled_from(["add", "change", "remove"]), st.integers(0, 7),
+    st.lists(st.sampled_from(SENSOR_POOL), unique=True, max_size=3)), min_size=1,
+    max_size=25))
+async def test_the_sensor_filter_follows_every_change_to_the_folder(tmp_path_factory, steps):
+    """Recordings added, their meta rewritten (the sensors change), removed, in any order:
+    after each reconcile the sensor filter lists exactly the recordings whose meta names
+    that sensor, newest first, with the right total (checked against a plain model)."""
+    tmp_path = tmp_path_factory.mktemp("sensors")
+    folder = tmp_path / "recordings"
+    model: dict[str, list[str]] = {}
+    async with _catalogue(tmp_path) as archive:
+        for step, (action, number, sensors) in enumerate(steps):
+            name = f"output_20260302_{number:02d}0000.mp4"
+            clip, meta = folder / name, folder / name.replace(".mp4", ".meta.json")
+            if action == "remove":
+                clip.unlink(missing_ok=True)
+                meta.unlink(missing_ok=True)
+                model.pop(name, None)
+            elif action == "add" or name in model:
+                if not clip.exists():
+                    _touch(clip, time.time())
+                meta.write_text(json.dumps({"sensors": sensors}))
+                changed = time.time() + step  # a later mtime at every rewrite
+                os.utime(meta, (changed, changed))
+                model[name] = sensors
+            await archive.reconcile()
+            for sensor in SENSOR_POOL:
+                body, total = await archive.page("recording", sensor=sensor)
+                expected = sorted((n for n, s in model.items() if sensor in s), reverse=True)
+                assert [item["name"] for item in json.loads(body)] == expected, sensor
+                assert total == len(expected)
+
+
+async def test_a_hand_edited_meta_with_odd_sensor_names_is_catalogued_all_the_same(
+        tmp_path):
+    folder = tmp_path / "recordings"
+    MediaLayout(folder).ensure()
+    clip = _touch(folder / "output_20260302_100000.mp4", time.time())
+    clip.with_name(clip.stem + ".meta.json").write_text(json.dumps(
+        {"sensors": ['a"b', "x,y", "\\", "Door", "hall", "", 7]}))
+    async with _catalogue(tmp_path) as archive:
+        await archive.reconcile()
+        assert (await archive.page("recording"))[1] == 1
+        body, total = await archive.page("recording", sensor="hall")
+        assert total == 1 and json.loads(body)[0]["name"] == clip.name
+        assert (await archive.page("recording", sensor="door"))[1] == 0
 
 
 def test_archive_filters_refuse_bad_values_naming_the_field(media_server):
