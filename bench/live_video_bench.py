@@ -21,21 +21,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import psutil
-
-from seccam_core.testing import free_port, wait_until
+from served_camera import served_camera
 
 SEGMENT = re.compile(r"^(/live/segment/(\d+)\.ts\?\S+)$", re.M)
 
@@ -159,40 +154,14 @@ def main() -> int:
     parser.add_argument("--viewers", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="seccam-live-") as folder:
-        data_dir = Path(folder)
-        (data_dir / "settings.json").write_text(json.dumps(
-            {"Camera": {"pre_roll_seconds": 2}}))
-        port = free_port()
-        env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
-        seccam = [sys.executable, "-m", "seccam_core.cli"]
-        server = subprocess.Popen(
-            [*seccam, "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--data-dir", str(data_dir)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            token = subprocess.run([*seccam, "token", "--data-dir", str(data_dir)],
-                                   capture_output=True, text=True, check=True,
-                                   env=env).stdout.strip()
-
-            def camera_ready() -> bool:
-                try:
-                    status = httpx.get(url + "/camera/status", headers={
-                        "Authorization": f"Bearer {token}"}).json()
-                except httpx.HTTPError:
-                    return False
-                return status.get("buffered_seconds", 0) >= 2
-
-            wait_until(camera_ready, 60, "the camera")
-            tree = Tree(server.pid)
-            print(f"{args.viewers} viewers for {args.seconds:.0f} s each "
-                  f"({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
-            rows = [asyncio.run(watch(mode, url, token, args.viewers, args.seconds, tree))
-                    for mode in ("idle", "pictures", "video")]
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with served_camera({"Camera": {"pre_roll_seconds": 2}}, buffered_seconds=2,
+                       prefix="seccam-live-") as served:
+        tree = Tree(served.process.pid)
+        print(f"{args.viewers} viewers for {args.seconds:.0f} s each "
+              f"({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
+        rows = [asyncio.run(watch(mode, served.url, served.token, args.viewers,
+                                  args.seconds, tree))
+                for mode in ("idle", "pictures", "video")]
     keys = list(rows[0])
     widths = [max(len(key), *(len(row[key]) for row in rows)) for key in keys]
     print(" | ".join(key.ljust(width) for key, width in zip(keys, widths, strict=True)))

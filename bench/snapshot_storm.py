@@ -17,19 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import json
-import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import psutil
-
-from seccam_core.testing import free_port, wait_until
+from served_camera import served_camera
 
 
 class Sampler:
@@ -93,47 +87,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="seccam-storm-") as folder:
-        data_dir = Path(folder)
-        (data_dir / "settings.json").write_text(json.dumps(
-            {"Camera": {"pre_roll_seconds": 2}}))
-        port = free_port()
-        env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
-        seccam = [sys.executable, "-m", "seccam_core.cli"]
-        server = subprocess.Popen(
-            [*seccam, "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--data-dir", str(data_dir)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            token = subprocess.run([*seccam, "token", "--data-dir", str(data_dir)],
-                                   capture_output=True, text=True, check=True,
-                                   env=env).stdout.strip()
-            headers = {"Authorization": f"Bearer {token}"}
-
-            def camera_ready() -> bool:
-                try:
-                    status = httpx.get(url + "/camera/status", headers=headers).json()
-                except httpx.HTTPError:
-                    return False
-                return status.get("buffered_seconds", 0) >= 1
-
-            wait_until(camera_ready, 60, "the camera")
-            idle = Sampler(server.pid)
-            for _ in range(50):
-                idle.sample()
-                time.sleep(0.02)
-            with Sampler(server.pid) as single:
-                one = httpx.post(url + "/snapshot", headers=headers, timeout=60).status_code
-            time.sleep(1.1)  # the storm starts in a new second
-            with Sampler(server.pid) as sampled:
-                started = time.monotonic()
-                statuses = asyncio.run(storm(url, token, args.requests))
-                elapsed = time.monotonic() - started
-            snapshots = len(list((data_dir / "recordings").glob("snapshot_*.jpg")))
-        finally:
-            server.terminate()
-            server.wait(30)
+    with served_camera({"Camera": {"pre_roll_seconds": 2}}, prefix="seccam-storm-") as served:
+        url, token, headers = served.url, served.token, served.headers
+        idle = Sampler(served.process.pid)
+        for _ in range(50):
+            idle.sample()
+            time.sleep(0.02)
+        with Sampler(served.process.pid) as single:
+            one = httpx.post(url + "/snapshot", headers=headers, timeout=60).status_code
+        time.sleep(1.1)  # the storm starts in a new second
+        with Sampler(served.process.pid) as sampled:
+            started = time.monotonic()
+            statuses = asyncio.run(storm(url, token, args.requests))
+            elapsed = time.monotonic() - started
+        snapshots = len(list((served.data_dir / "recordings").glob("snapshot_*.jpg")))
     mb = 1024 * 1024
     answered = sum(n for status, n in statuses.items() if status.isdigit())
     print(f"reference, idle: server + children RSS {idle.peak_rss / mb:.1f} MB, "
