@@ -46,10 +46,11 @@ class BrokerAddress:
     password: str | None = None
     tls: bool = False
     client_id: str | None = None
+    ca_file: str | None = None
 
     def __repr__(self) -> str:
         return (f"BrokerAddress(host={self.host!r}, port={self.port}, "
-                f"username={self.username!r}, tls={self.tls})")
+                f"username={self.username!r}, tls={self.tls}, ca_file={self.ca_file!r})")
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,11 @@ class Session:
 async def connect(address: BrokerAddress, *, will_topic: str,
                   will_payload: bytes) -> AsyncIterator[Session]:
     """A session with a retained last will; the connection closes when the block ends."""
-    tls_context = ssl.create_default_context() if address.tls else None
+    try:
+        tls_context = (ssl.create_default_context(cafile=address.ca_file)
+                       if address.tls else None)
+    except (ssl.SSLError, OSError) as exc:  # the file changed since it was checked
+        raise LinkError(f"the CA file cannot be read: {exc}") from None
     library = _library()
     client = library.Client(
         address.host, address.port, username=address.username, password=address.password,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
+import ssl
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,11 @@ SCHEMA = {
         "port": {"type": "integer", "minimum": 1, "maximum": 65535},
         "username": {**NULLABLE_TEXT, "description": "null: connect without a login"},
         "password": {**NULLABLE_TEXT, "description": "the broker password (write-only)"},
-        "tls": {"type": "boolean", "description": "TLS with the system's CA certificates"},
+        "tls": {"type": "boolean", "description": "TLS, checking the broker's certificate "
+                "against ca_file, else the system's CA certificates"},
+        "ca_file": {"type": ["string", "null"], "maxLength": 4096,
+                    "description": "a PEM file with the CA certificate that signed the "
+                                   "broker's (a broker with its own CA); null: the system's"},
         "base_topic": {"type": "string", "maxLength": 100, "pattern": TOPIC_PATTERN,
                        "description": "state and command topics live under "
                                       "<base_topic>/<device_id>/"},
@@ -47,9 +53,43 @@ SCHEMA = {
 }
 DEFAULTS: dict[str, Any] = {
     "enabled": False, "host": "127.0.0.1", "port": 1883, "username": None, "password": None,
-    "tls": False, "base_topic": "seccam", "discovery_prefix": "homeassistant",
+    "tls": False, "ca_file": None, "base_topic": "seccam", "discovery_prefix": "homeassistant",
     "device_id": None, "device_name": None,
 }
+
+CA_FILE_LIMIT = 1 << 20
+_NOT_FILES = ("/proc/", "/sys/", "/dev/")
+
+
+def ca_file_problem(value: Any) -> str | None:
+    """Why ``ca_file`` cannot be the broker's CA, judged by what the path resolves to: a
+    regular file of at most 1 MiB, outside /proc, /sys and /dev, that loads as PEM
+    certificates. ``None`` when it can (or is not set)."""
+    if value is None:
+        return None
+    path = Path(str(value))
+    if not path.is_absolute():
+        return "ca_file: an absolute path, like /etc/mosquitto/ca.crt"
+    try:
+        real = path.resolve(strict=True)
+        info = real.stat()
+    except (OSError, RuntimeError, ValueError):
+        return "ca_file: no such file"
+    if str(real).startswith(_NOT_FILES) or not stat.S_ISREG(info.st_mode):
+        return "ca_file: not a regular file"
+    if info.st_size > CA_FILE_LIMIT:
+        return "ca_file: larger than 1 MiB, not a CA certificate"
+    try:
+        ssl.create_default_context(cafile=str(real))
+    except (ssl.SSLError, OSError, ValueError):
+        return "ca_file: not a readable PEM CA certificate"
+    return None
+
+
+def check_section(section: Mapping[str, Any]) -> str | None:
+    """The rules a schema cannot say: the CA file is judged by what it resolves to."""
+    return ca_file_problem(section.get("ca_file"))
+
 
 MQTT_SECTION = SettingsSection(
     name=SECTION,
@@ -57,6 +97,7 @@ MQTT_SECTION = SettingsSection(
     defaults=DEFAULTS,
     description="MQTT and Home Assistant discovery.",
     write_only_fields=frozenset({"password"}),
+    check=check_section,
 )
 
 
@@ -91,5 +132,6 @@ def address_of(settings: Mapping[str, Any]) -> BrokerAddress:
         username=settings.get("username") or None,
         password=settings.get("password") or None,
         tls=bool(settings.get("tls")),
+        ca_file=settings.get("ca_file") or None,
         client_id=f"seccam-{topics_of(settings).device_id}",
     )

@@ -30,13 +30,41 @@ DISCOVERY = f"homeassistant/device/seccam_{DEVICE_ID}/config"
 USER, PASSWORD = "camera", "s3cret-Broker-Pass"
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """A CA made for the test and the broker's certificate it signed (for 127.0.0.1)."""
+
+    ca: Path
+    certificate: Path
+    key: Path
+
+
+def make_tls_files(folder: Path) -> TlsFiles:
+    """With openssl: a CA, then a server certificate for 127.0.0.1 signed by it."""
+    assert shutil.which("openssl"), "openssl is needed (.ci/run installs it)"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.crt", "-days", "2", "-subj", "/CN=seccam test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key",
+            "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (folder / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.cnf")
+    return TlsFiles(folder / "ca.crt", folder / "server.crt", folder / "server.key")
+
+
 class Broker:
     """Debian's mosquitto on 127.0.0.1, optionally with a password file; no persistence,
     so a restart forgets every retained message (as a broker that lost its disk)."""
 
-    def __init__(self, folder: Path, password: bool) -> None:
+    def __init__(self, folder: Path, password: bool, tls: TlsFiles | None = None) -> None:
         self.folder = folder
         self.port = free_port()
+        self.tls_port = free_port() if tls is not None else None
         self.password = password
         self.process: subprocess.Popen[bytes] | None = None
         # As root, mosquitto would drop to its own user, which cannot read pytest's
@@ -50,6 +78,9 @@ class Broker:
             config += [f"password_file {passwords}", "allow_anonymous false"]
         else:
             config.append("allow_anonymous true")
+        if tls is not None:  # a second listener, with TLS; the first stays plain
+            config += [f"listener {self.tls_port} 127.0.0.1", f"cafile {tls.ca}",
+                       f"certfile {tls.certificate}", f"keyfile {tls.key}"]
         self.config = folder / "mosquitto.conf"
         self.config.write_text("\n".join(config) + "\n")
 
@@ -90,10 +121,10 @@ def broker_factory(tmp_path: Path) -> Iterator[Callable[..., Broker]]:
     assert shutil.which("mosquitto"), "Debian's mosquitto is needed (.ci/run installs it)"
     brokers: list[Broker] = []
 
-    def make(password: bool = False) -> Broker:
+    def make(password: bool = False, tls: TlsFiles | None = None) -> Broker:
         folder = tmp_path / f"broker{len(brokers)}"
         folder.mkdir()
-        broker = Broker(folder, password)
+        broker = Broker(folder, password, tls)
         broker.start()
         brokers.append(broker)
         return broker
