@@ -27,7 +27,8 @@ def seccam_settings_sections() -> list[SettingsSection]:
 
 @hookimpl
 def seccam_storage_policies() -> list[StoragePolicy]:
-    """Oldest recordings first, with their sidecars, until under ``max_percent``."""
+    """Oldest recordings (with their sidecars) and snapshots first, until under
+    ``max_percent``."""
     return [OldestRecordingsFirst()]
 
 

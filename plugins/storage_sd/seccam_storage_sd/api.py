@@ -81,18 +81,19 @@ CLEANUP_RESULT = {
         "enabled": LIMIT_FIELDS["enabled"],
         "action": {"type": "string", "enum": ["skipped", "ok", "cleaned", "insufficient"],
                    "description": "skipped: auto-delete is off; ok: under the threshold; "
-                   "cleaned: recordings were deleted; insufficient: deleting every "
-                   "finished recording would not be enough, so nothing was deleted."},
+                   "cleaned: recordings or snapshots were deleted; insufficient: deleting "
+                   "every finished recording and snapshot would not be enough, so nothing "
+                   "was deleted."},
         "disk_percent": {**DISK_PERCENT, "description": "Usage after the check "
                          "(absent when skipped)."},
         "threshold": {"type": "number", "description": "max_percent (absent when skipped)."},
         "deleted": {"type": "array", "items": {"type": "string"},
-                    "description": "Paths of the deleted recordings (cleaned, insufficient)."},
+                    "description": "Paths of the deleted recordings and snapshots."},
         "freed_mb": {"type": "number", "minimum": 0, "description": "MiB, one decimal."},
         "freed_bytes": BYTES,
         "needed_bytes": {**BYTES, "description": "What had to go (insufficient)."},
         "reclaimable_bytes": {**BYTES, "description": "What deleting every finished "
-                              "recording would free (insufficient)."},
+                              "recording and snapshot would free (insufficient)."},
         "error": {"type": "string", "description": "Why nothing was deleted (insufficient)."},
     },
     "required": ["enabled", "action"],
@@ -163,6 +164,7 @@ async def configure() -> dict:
 @blueprint.post("/storage/cleanup")
 @responds(200, schema=CLEANUP_RESULT)
 async def cleanup() -> dict:
-    """Check now: delete the oldest recordings until under the threshold; what went, bytes freed."""
+    """Check now: delete the oldest recordings and snapshots until under the threshold;
+    what went, bytes freed."""
     seccam = current_seccam()
     return await _service(seccam).policy.check(seccam)

@@ -1,11 +1,11 @@
-"""The cleanup itself: delete the oldest recordings, with their sidecars, until the media
-filesystem is at or under the threshold. Runs in a worker thread.
+"""The cleanup itself: delete the oldest recordings (with their sidecars) and snapshots
+until the media filesystem is at or under the threshold. Runs in a worker thread.
 
 It works inside one open descriptor of the recordings folder: every name it stats or
 unlinks is a plain name relative to that folder (``scandir`` never yields a ``/``), and
 nothing is followed: a symlink is neither deleted nor read through. It plans first:
-if deleting every finished recording could not bring the disk under the threshold (it
-is full of something else), it deletes nothing and says so (ORIGINAL D8 deleted every
+if deleting every finished recording and snapshot could not bring the disk under the
+threshold (it is full of something else), it deletes nothing and says so (ORIGINAL D8 deleted every
 recording and still failed).
 """
 
@@ -88,7 +88,8 @@ def _plan(
         video = _regular_file(folder_fd, recording.name)
         if video is None:
             continue
-        extras = [_regular_file(folder_fd, p.name) for p in sidecars(Path(recording.name))]
+        extras = [_regular_file(folder_fd, p.name) for p in sidecars(Path(recording.name))
+                  ] if recording.name.endswith(".mp4") else []  # a snapshot has none
         planned = _Planned(recording, (video, *(f for f in extras if f is not None)))
         plan.append(planned)
         total += planned.reclaim
@@ -110,7 +111,8 @@ def _unlink_if_same(folder_fd: int, planned: _File) -> int | None:
 def clean_oldest_first(
     folder: Path, threshold: float, protected: Callable[[], set[str]]
 ) -> CleanupOutcome:
-    """Delete the oldest finished recordings until usage is at or under ``threshold``.
+    """Delete the oldest finished recordings and snapshots until usage is at or under
+    ``threshold``.
 
     ``protected()`` names recording stems that must survive (the recorder's current
     file); it is asked again before each deletion.
@@ -131,7 +133,7 @@ def _without_recordings(usage: DiskUsage, threshold: float) -> CleanupOutcome:
         return CleanupOutcome("ok", usage.percent, threshold)
     return CleanupOutcome(
         "insufficient", usage.percent, threshold, needed_bytes=bytes_over(usage, threshold),
-        error="there are no finished recordings to delete",
+        error="there are no finished recordings or snapshots to delete",
     )
 
 
@@ -150,7 +152,8 @@ def _clean(
             "insufficient", usage.percent, threshold,
             needed_bytes=needed, reclaimable_bytes=reclaimable,
             error=(
-                f"deleting every finished recording would free {reclaimable / mib:.1f} MB "
+                f"deleting every finished recording and snapshot would free "
+                f"{reclaimable / mib:.1f} MB "
                 f"but {needed / mib:.1f} MB must go: the disk is full of other files; "
                 "nothing was deleted"
             ),

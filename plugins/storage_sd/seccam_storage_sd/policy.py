@@ -1,4 +1,5 @@
-"""The storage policy: oldest recordings first, periodically and after every recording.
+"""The storage policy: oldest recordings and snapshots first, periodically and after
+every recording.
 
 One worker task per app waits for the next check: the interval
 (``StorageLimit.check_interval_seconds``) or a wake-up (a finished recording, a changed
@@ -69,7 +70,8 @@ def forget_in_archive(seccam: Seccam, deleted: list[str]) -> None:
 
 
 class OldestRecordingsFirst(StoragePolicy):
-    """Deletes the oldest finished recordings, with their sidecars, above ``max_percent``.
+    """Deletes the oldest finished recordings (with their sidecars) and snapshots above
+    ``max_percent``.
 
     Never the recording in progress, never anything but a recording named by the media
     layout, never outside the recordings folder, never through a symlink.
@@ -117,7 +119,7 @@ class OldestRecordingsFirst(StoragePolicy):
         previous, self._last_action = self._last_action, outcome.action
         forget_in_archive(seccam, outcome.deleted)
         if outcome.action == "cleaned" and outcome.deleted:
-            log.warning("storage above %s%%: deleted %d recordings, freed %.1f MB",
+            log.warning("storage above %s%%: deleted %d recordings and snapshots, freed %.1f MB",
                         outcome.threshold, len(outcome.deleted), outcome.freed_bytes / MIB)
         elif outcome.action == "insufficient" and previous != "insufficient":
             log.error("storage above %s%%: %s", outcome.threshold, outcome.error)

@@ -1,10 +1,12 @@
 """Which files in the recordings folder are ours to delete, oldest first.
 
-Only finished recordings named by the media layout qualify
-(``output_YYYYmmdd_HHMMSS[_N].mp4``, a regular file, not a symlink), directly in the
-recordings folder: never a subfolder, never a timelapse, never a recording in
-progress (``*.part.mp4``, or the recorder's current file). Age comes from the name,
-not the mtime (a final remux resets the mtime).
+Only finished recordings and snapshots named by the media layout qualify
+(``output_YYYYmmdd_HHMMSS[_N].mp4``, ``snapshot_YYYYmmdd_HHMMSS[_N].jpg``, a regular
+file, not a symlink), directly in the recordings folder: never a subfolder, never a
+timelapse, never a recording in progress (``*.part.mp4``, or the recorder's current
+file). Age comes from the name, not the mtime (a final remux resets the mtime).
+Snapshots count because every incident takes one: a busy door would fill the card
+with them long after its recordings were gone.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from seccam_core import NAME_TIME, RECORDING_PATTERN, name_allowed
+from seccam_core import NAME_TIME, RECORDING_PATTERN, SNAPSHOT_PATTERN, name_allowed
 
 PART_SUFFIX = ".part.mp4"
 
@@ -46,8 +48,19 @@ def recording_time(name: str) -> datetime | None:
     """
     if not name.startswith("output_") or name.endswith(PART_SUFFIX):
         return None
+    return _time_in(name, RECORDING_PATTERN)
+
+
+def snapshot_time(name: str) -> datetime | None:
+    """The time in a snapshot's name, ``None`` if it is not one of ours."""
+    if not name.startswith("snapshot_"):
+        return None
+    return _time_in(name, SNAPSHOT_PATTERN)
+
+
+def _time_in(name: str, pattern: str) -> datetime | None:
     match = NAME_TIME.fullmatch(name)
-    if match is None or not name_allowed(name, (RECORDING_PATTERN,)):
+    if match is None or not name_allowed(name, (pattern,)):
         return None
     try:
         return stamp_time(match.group(1))
@@ -57,7 +70,7 @@ def recording_time(name: str) -> datetime | None:
 
 @dataclass(frozen=True, order=True)
 class Recording:
-    """A finished recording in the folder; sorts oldest first."""
+    """A finished recording (or a snapshot) in the folder; sorts oldest first."""
 
     when: datetime
     counter: int
@@ -70,7 +83,8 @@ def _counter(name: str) -> int:
 
 
 def scan_recordings(folder: int | Path) -> tuple[list[Recording], set[str]]:
-    """Finished recordings oldest first, and the stems of recordings in progress.
+    """Finished recordings and snapshots oldest first, and the stems of recordings in
+    progress.
 
     ``folder`` may be an open directory descriptor (names are then relative to it).
     Only names are read: no file is opened or followed.
@@ -84,7 +98,7 @@ def scan_recordings(folder: int | Path) -> tuple[list[Recording], set[str]]:
             if name.endswith(PART_SUFFIX):
                 in_progress.add(recording_stem(name))
                 continue
-            when = recording_time(name)
+            when = recording_time(name) or snapshot_time(name)
             if when is None or not entry.is_file(follow_symlinks=False):
                 continue
             recordings.append(Recording(when, _counter(name), name))

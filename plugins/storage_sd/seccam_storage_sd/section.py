@@ -11,7 +11,8 @@ MAX_PERCENT = 95
 STORAGE_SECTION = SettingsSection(
     name=SECTION,
     description="Auto-delete: when the media filesystem is fuller than max_percent, the "
-    "oldest recordings are deleted (with their thumbnails and sprites) until it is not.",
+    "oldest recordings (with their thumbnails and sprites) and snapshots are deleted "
+    "until it is not.",
     schema={
         "type": "object",
         "properties": {
@@ -21,7 +22,7 @@ STORAGE_SECTION = SettingsSection(
                 "minimum": MIN_PERCENT,
                 "maximum": MAX_PERCENT,
                 "description": f"Disk usage (percent, {MIN_PERCENT} to {MAX_PERCENT}) above "
-                "which the oldest recordings are deleted.",
+                "which the oldest recordings and snapshots are deleted.",
             },
             "check_interval_seconds": {
                 "type": "number",

@@ -35,22 +35,49 @@ def test_oldest_recordings_go_first_with_their_sidecars(seccam_live_server, smal
     assert response.status_code == 200
     body = response.json()
     assert body["action"] == "cleaned" and body["enabled"] is True
-    assert body["deleted"] == [str(v) for v in videos[:3]]
+    # The snapshot's name is the oldest: it goes first (it frees too little on its own).
+    assert body["deleted"] == [str(snapshot), *(str(v) for v in videos[:3])]
     assert body["threshold"] == 35 and isinstance(body["threshold"], int)
     assert body["disk_percent"] <= 35
     assert body["disk_percent"] == small_disk.percent()
-    assert body["freed_bytes"] == 3 * (MIB + 3 * 2000)
+    assert body["freed_bytes"] == 50_000 + 3 * (MIB + 3 * 2000)
     assert body["freed_mb"] == round(body["freed_bytes"] / MIB, 1)
     for video in videos[:3]:
         assert _exists([video, *sidecars(video)]) == [False] * 4
     for video in videos[3:]:
         assert _exists([video, *sidecars(video)]) == [True] * 4
-    assert snapshot.exists() and timelapse.exists()
+    assert not snapshot.exists() and timelapse.exists()
     announced = events.wait_for("storage_cleanup")
     assert announced.data["deleted"] == body["deleted"]
     assert announced.data["freed_bytes"] == body["freed_bytes"]
-    deleted_paths = [events.wait_for("archive_updated").data for _ in range(3)]
-    assert deleted_paths == [{"path": str(v), "type": "deleted"} for v in videos[:3]]
+    deleted_paths = [events.wait_for("archive_updated").data for _ in range(4)]
+    assert deleted_paths == [{"path": p, "type": "deleted"} for p in body["deleted"]]
+
+
+def test_a_card_full_of_incident_snapshots_is_cleaned_oldest_first(
+        seccam_live_server, small_disk):
+    """Every incident takes a snapshot: a busy door fills the card with them even after
+    the recordings are gone. They go oldest first by the time in their names, the
+    archive forgets them, and a snapshot newer than the rest of what goes stays."""
+    server = seccam_live_server(seccam_storage_sd, media=True)
+    client = server.client()
+    enable_auto_delete(server, 50)
+    snapshots = [write_file(small_disk.root / f"snapshot_20260301_08{i:02d}00.jpg", 400_000)
+                 for i in range(20)]
+    video = small_disk.recording(minutes=30)  # 08:30: newer than every snapshot
+    assert small_disk.percent() > 80
+    assert client.post("/archive/reconcile").json()["added"] == 21
+
+    body = client.post("/storage/cleanup").json()
+
+    assert body["action"] == "cleaned", body
+    assert small_disk.percent() <= 50
+    gone = len(body["deleted"])
+    assert body["deleted"] == [str(s) for s in snapshots[:gone]]
+    assert _exists(snapshots) == [False] * gone + [True] * (20 - gone)
+    assert video.exists()
+    listed = [item["path"] for item in client.get("/snapshots").json()]
+    assert listed == [str(s) for s in reversed(snapshots[gone:])]
 
 
 def test_the_archive_forgets_what_the_cleanup_deleted(seccam_live_server, small_disk):
