@@ -38,6 +38,10 @@ RING_MARGIN_SECONDS = 3
 BACKOFF_START = 1.0
 BACKOFF_MAX = 30.0
 HEALTHY_AFTER_SECONDS = 30.0
+NETWORK_TIMEOUT_US = 5_000_000
+"""A network source that sends nothing for 5 s is down (ffmpeg's timeouts, in µs)."""
+FIRST_SEGMENT_SECONDS = 30.0
+"""How long a fresh capture may take to cut its first segment (probing a stream)."""
 STARTUP_WAIT_SECONDS = 5.0
 
 SegmentListener = Callable[["Segment"], None]
@@ -45,6 +49,10 @@ SegmentListener = Callable[["Segment"], None]
 
 class CameraUnavailable(RuntimeError):
     """The camera has no recent video (stopped, starting or its source is down)."""
+
+
+class CameraStalled(RuntimeError):
+    """The capture reported no segment for too long; it was stopped to be restarted."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ class CameraConfig:
     pre_roll_seconds: float = 5.0
     pattern_size: str = "640x480"
     pattern_fps: int = 10
+    stall_seconds: float = 20.0
 
     @classmethod
     def from_settings(cls, section: dict[str, Any]) -> CameraConfig:
@@ -116,6 +125,7 @@ class CameraConfig:
             pre_roll_seconds=float(section.get("pre_roll_seconds", 5)),
             pattern_size=str(section.get("test_pattern_size", "640x480")),
             pattern_fps=int(section.get("test_pattern_fps", 10)),
+            stall_seconds=float(section.get("stall_seconds", 20)),
         )
 
     @property
@@ -130,7 +140,11 @@ class CameraConfig:
                     f"testsrc=size={self.pattern_size}:rate={self.pattern_fps}"]
         args = []
         if self.source.startswith(("rtsp://", "rtsps://")):
-            args += ["-rtsp_transport", "tcp", "-timeout", "5000000"]
+            args += ["-rtsp_transport", "tcp", "-timeout", str(NETWORK_TIMEOUT_US)]
+        else:
+            # Without it, an HTTP source that keeps its connection open but stops
+            # sending holds ffmpeg (and the camera) forever.
+            args += ["-rw_timeout", str(NETWORK_TIMEOUT_US)]
         return [*args, "-i", self.source]
 
     def codec_args(self) -> list[str]:
@@ -346,6 +360,8 @@ class CameraPipeline:
                     break
                 await self._read_segments(self._process)
                 result = await self._process.wait()
+            except CameraStalled as exc:  # said below, as every other stop is
+                error = str(exc)
             except Exception as exc:  # ffmpeg missing, ring folder not writable ...
                 log.exception("camera capture could not run")
                 error = str(exc)
@@ -368,11 +384,28 @@ class CameraPipeline:
                 await asyncio.wait_for(self._wake.wait(), backoff)
             backoff = min(backoff * 2, BACKOFF_MAX)
 
+    def _stall_limit(self, first: bool) -> float:
+        """Seconds without a segment report after which the capture is stuck: the
+        setting, but never under three segments' length (a report comes when the next
+        segment begins, so a long keyframe interval spaces them out)."""
+        limit = max(self.config.stall_seconds, 3 * self.segment_seconds())
+        return max(limit, FIRST_SEGMENT_SECONDS) if first else limit
+
     async def _read_segments(self, process: FfmpegProcess) -> None:
         stdout = process.process.stdout
         assert stdout is not None
+        first = True
         while True:
-            line = await stdout.readline()
+            limit = self._stall_limit(first)
+            try:
+                line = await asyncio.wait_for(stdout.readline(), limit)
+            except TimeoutError:
+                # A stuck capture (a stalled source, a hung decoder): ffmpeg would wait
+                # forever and the camera would look alive with no video.
+                process.kill()
+                await process.wait()
+                raise CameraStalled(f"no video for {limit:.0f} s: the source stalled") from None
+            first = False
             if not line:
                 return
             segment = self._parse_segment_line(line.decode(errors="replace").strip())

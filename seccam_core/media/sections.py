@@ -64,6 +64,11 @@ CAMERA_SECTION = SettingsSection(
                 "type": "integer", "minimum": 10, "maximum": 86400,
                 "description": "A recording is stopped after this long, whatever asked for it.",
             },
+            "stall_seconds": {
+                "type": "number", "minimum": 5, "maximum": 300,
+                "description": "The capture restarts when no video arrived for this long "
+                "(a source that stalled without closing); at least three segments' length.",
+            },
         },
         "additionalProperties": False,
     },
@@ -74,6 +79,7 @@ CAMERA_SECTION = SettingsSection(
         "test_pattern_size": "640x480",
         "test_pattern_fps": 10,
         "max_recording_seconds": 3600,
+        "stall_seconds": 20,
     },
 )
 

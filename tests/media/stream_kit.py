@@ -73,6 +73,8 @@ class StreamSource:
         self._lock = threading.Lock()
         self._generation = 0  # bumped by down(): connections of an older one end
         self._size_changed = threading.Event()
+        self._stalled = threading.Event()
+        self._trickle = False
         self._threads: list[threading.Thread] = []
 
     # --- control --------------------------------------------------------------------
@@ -102,6 +104,15 @@ class StreamSource:
         for thread in self._threads:
             thread.join(10)
         self._threads = []
+
+    def stall(self, *, trickle: bool = False) -> None:
+        """The camera hangs: connections stay open and nothing more is sent, or, with
+        ``trickle``, only empty MPEG-TS packets (bytes keep coming, pictures do not)."""
+        self._trickle = trickle
+        self._stalled.set()
+
+    def resume(self) -> None:
+        self._stalled.clear()
 
     def change_size(self, size: str) -> None:
         """Switch the picture size without closing the connection."""
@@ -143,6 +154,7 @@ class StreamSource:
                 chunks = self._encoded(generation)
                 try:
                     for chunk in chunks:
+                        self._hold_while_stalled(connection, generation)
                         connection.sendall(chunk)
                         with self.recording.open("ab") as copy:
                             copy.write(chunk)
@@ -150,6 +162,13 @@ class StreamSource:
                     chunks.close()  # stops the encoder now, not when collected
             except OSError:
                 return  # the client went away
+
+    def _hold_while_stalled(self, connection: socket.socket, generation: int) -> None:
+        null_packet = b"\x47\x1f\xff\x10" + b"\xff" * 184  # PID 0x1FFF: padding
+        while self._stalled.is_set() and generation == self._generation:
+            if self._trickle:
+                connection.sendall(null_packet)
+            time.sleep(0.2)
 
     def _encoded(self, generation: int) -> Iterator[bytes]:
         """The stream's bytes; a size change starts a new encoder continuing the clock."""

@@ -159,6 +159,34 @@ def test_the_camera_restarts_when_the_stream_drops_and_records_when_it_is_back(
     assert decode(clip).returncode == 0
 
 
+@pytest.mark.parametrize(("trickle", "said"), [
+    (False, "timed out"),  # ffmpeg's own read timeout on the silent connection
+    (True, "the source stalled"),  # bytes, but no picture: the pipeline's watchdog
+])
+def test_a_source_that_hangs_without_closing_is_restarted(media_server, stream, trickle,
+                                                          said):
+    """A camera whose stream stops while its connection stays open: before, ffmpeg
+    waited forever and the camera looked alive with no video."""
+    source = stream()
+    server = media_server(camera={"source": source.url, "pre_roll_seconds": 2,
+                                  "stall_seconds": 5})
+    client = server.client()
+    wait_until(lambda: client.get("/camera/status").json()["buffered_seconds"] >= 3, 40,
+               "the stream's video in the ring")
+    events = server.events()
+
+    source.stall(trickle=trickle)
+    stalled = events.wait_for("camera_state", lambda d: d["state"] == "restarting",
+                              timeout=30)
+    assert said in stalled.data.get("error", "").lower(), stalled.data
+    source.resume()
+    events.wait_for("camera_state", lambda d: d["state"] == "running", timeout=60)
+    wait_until(lambda: client.get("/camera/status").json()["buffered_seconds"] >= 3, 40,
+               "video again")
+    snapshot = client.post("/snapshot")
+    assert snapshot.status_code == 200, snapshot.text
+
+
 def test_a_stream_with_audio_whose_picture_size_changes_mid_way(media_server, stream):
     source = stream(audio=True)
     server, client = _server(media_server, source)
