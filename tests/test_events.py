@@ -1,10 +1,12 @@
 """Live events over real HTTP: framing, ids, replay, heartbeats, bounded queues."""
 
 import asyncio
+import threading
 
 import httpx
 
 from seccam_core.events import EventBus
+from seccam_core.testing import wait_until
 
 
 def publish(server, event_type, data):
@@ -147,3 +149,42 @@ async def test_a_stream_dropped_before_its_first_byte_holds_no_subscriber(seccam
     assert bus.subscriber_count == 1, "subscribed once the body is read"
     await body.aclose()
     assert bus.subscriber_count == 0
+
+
+def test_a_burst_of_new_streams_never_exceeds_the_cap(seccam_live_server):
+    """A hundred streams opened at once against a cap of three: three are served, the
+    rest get the 503 at once, and places freed by closed streams are given again. (The
+    cap is checked in the view and taken when the body starts: this guards the gap.)"""
+    server = seccam_live_server(max_sse_streams=3)
+    opened: list[httpx.Response] = []
+    barrier = threading.Barrier(100)
+    lock = threading.Lock()
+    client = httpx.Client(base_url=server.url, timeout=10,
+                          headers={"Authorization": f"Bearer {server.token}"},
+                          limits=httpx.Limits(max_connections=120))
+
+    def open_one() -> None:
+        barrier.wait()
+        response = client.send(client.build_request("GET", "/events"), stream=True)
+        with lock:
+            opened.append(response)
+
+    threads = [threading.Thread(target=open_one) for _ in range(100)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    served = [r for r in opened if r.status_code == 200]
+    assert len(opened) == 100
+    assert len(served) == 3, [r.status_code for r in opened]
+    assert {r.status_code for r in opened if r not in served} == {503}
+    wait_until(lambda: server.call(lambda: server.seccam.bus.subscriber_count) == 3, 10,
+               "three subscribers")
+    for response in opened:
+        response.close()
+    wait_until(lambda: server.call(lambda: server.seccam.bus.subscriber_count) == 0, 10,
+               "the closed streams gone")
+    again = server.events()  # a place freed is given again
+    server.call(lambda: server.seccam.bus.publish("tick", {"n": 1}))
+    assert again.wait_for("tick").data == {"n": 1}
+    client.close()
