@@ -148,6 +148,36 @@ def test_commands_toggle_recording_and_take_a_snapshot(broker_factory, subscribe
     assert len(snapshots["snapshots"] if isinstance(snapshots, dict) else snapshots) == 1
 
 
+def test_quick_repeated_commands_are_acted_on_one_at_a_time(broker_factory,
+                                                           subscriber_factory, mqtt_server):
+    """Home Assistant may send ON twice in a row (a double tap, a retry): five ONs then
+    three OFFs, sent back to back, start one recording and stop it once, never toggling
+    it on and off in between. (Two guards hold this: the bridge's command lock, and the
+    recorder taking its new state before its first await.)"""
+    broker = broker_factory()
+    server = mqtt_server(broker.settings(), media=True)
+    subscriber = subscriber_factory(broker)
+    subscriber.wait_for(f"{ROOT}/manual_recording", b"OFF")
+    wait_until(lambda: server.http.get("/camera/status").json()["buffered_seconds"] >= 1,
+               30, "the camera's pre-roll")
+    states: list[bool] = []
+
+    def note(event):
+        if event.type == "recording_state":
+            states.append(event.data["recording"])
+
+    server.call(lambda: server.seccam.bus.add_listener(note))
+    events = server.events()
+    for payload in [b"ON"] * 5 + [b"OFF"] * 3:
+        subscriber.publish(f"{ROOT}/manual_recording/set", payload)
+    events.wait_for("archive_updated", lambda d: d["type"] == "recording", timeout=60)
+    wait_until(lambda: mqtt_details(server)["commands"] == 8, 10, "eight commands taken")
+    subscriber.wait_for(f"{ROOT}/recording", b"OFF", timeout=30)
+    assert server.http.get("/recording_status").json()["recording"] is False
+    assert server.call(lambda: list(states)) == [True, False]
+    assert server.http.get("/archive/count").json() == {"count": 1}
+
+
 def test_the_sensor_switch_disables_and_enables_the_sensor(broker_factory, subscriber_factory,
                                                            mqtt_server):
     broker = broker_factory()
