@@ -25,7 +25,7 @@ LINKABLE_PATHS = frozenset({
     "/live/stream.m3u8",
 })
 LIVE_SEGMENT_RULE = "/live/segment/<int:sequence>.ts"
-LIVE_SEGMENT = re.compile(r"/live/segment/\d{1,12}\.ts")
+LIVE_SEGMENT = re.compile(r"/live/segment/[0-9]{1,12}\.ts")
 """A live segment's path ends in ``.ts``: HLS clients (ffmpeg's among them) judge a
 segment by its extension."""
 EXPIRES = "expires"
@@ -42,7 +42,8 @@ _KEY_PURPOSE = b"seccam media link v1"
 def _canonical(path: str, pairs: Iterable[tuple[str, str]]) -> bytes:
     """The signed text: the path and the query pairs in sorted order, so a client may
     reorder them but not change, add or drop one."""
-    return (path + "?" + urlencode(sorted(pairs))).encode("utf-8", "surrogatepass")
+    query = urlencode(sorted(pairs), encoding="utf-8", errors="surrogatepass")
+    return (path + "?" + query).encode("utf-8", "surrogatepass")
 
 
 def linkable(path: str) -> bool:
