@@ -124,14 +124,20 @@ def test_a_trigger_flips_the_binary_sensor_and_publishes_the_incident(
     assert last.payload.decode() == new.json()["started_at"]
 
 
-def test_commands_toggle_recording_and_take_a_snapshot(broker_factory, subscriber_factory,
-                                                       mqtt_server):
+def camera_on_a_broker(broker_factory, subscriber_factory, mqtt_server):
+    """A camera with video, connected, its manual recording switch reported OFF."""
     broker = broker_factory()
     server = mqtt_server(broker.settings(), media=True)
     subscriber = subscriber_factory(broker)
     subscriber.wait_for(f"{ROOT}/manual_recording", b"OFF")
     wait_until(lambda: server.http.get("/camera/status").json()["buffered_seconds"] >= 1,
                30, "the camera's pre-roll")
+    return server, subscriber
+
+
+def test_commands_toggle_recording_and_take_a_snapshot(broker_factory, subscriber_factory,
+                                                       mqtt_server):
+    server, subscriber = camera_on_a_broker(broker_factory, subscriber_factory, mqtt_server)
     subscriber.publish(f"{ROOT}/manual_recording/set", b"ON")
     subscriber.wait_for(f"{ROOT}/manual_recording", b"ON", timeout=30)
     subscriber.wait_for(f"{ROOT}/recording", b"ON")
@@ -154,12 +160,7 @@ def test_quick_repeated_commands_are_acted_on_one_at_a_time(broker_factory,
     three OFFs, sent back to back, start one recording and stop it once, never toggling
     it on and off in between. (Two guards hold this: the bridge's command lock, and the
     recorder taking its new state before its first await.)"""
-    broker = broker_factory()
-    server = mqtt_server(broker.settings(), media=True)
-    subscriber = subscriber_factory(broker)
-    subscriber.wait_for(f"{ROOT}/manual_recording", b"OFF")
-    wait_until(lambda: server.http.get("/camera/status").json()["buffered_seconds"] >= 1,
-               30, "the camera's pre-roll")
+    server, subscriber = camera_on_a_broker(broker_factory, subscriber_factory, mqtt_server)
     states: list[bool] = []
 
     def note(event):
