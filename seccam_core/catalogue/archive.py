@@ -348,20 +348,19 @@ class Archive:
         index); ``sensor`` those recorded for that sensor id.
         """
         # With a sensor, the rows come from its index (media_sensors, same columns).
-        table = "media_sensors AS m" if sensor is not None else "media AS m"
+        table, docs_of, doc_column = "media AS m", "media AS m", "m.doc"
         where = "m.folder = ? AND m.kind = ?"
         extra: list[Any] = []
         if sensor is not None:
+            table = "media_sensors AS m"
+            docs_of = (f"{table} JOIN media AS d ON d.folder = m.folder "
+                       "AND d.kind = m.kind AND d.name = m.name")
+            doc_column = "d.doc"
             where += " AND m.sensor = ?"
             extra.append(sensor)
         if day is not None:
             where += " AND m.created >= ? AND m.created < ?"
             extra += day_span(day)
-        docs_of, doc_column = "media AS m", "m.doc"
-        if sensor is not None:
-            docs_of = ("media_sensors AS m JOIN media AS d ON d.folder = m.folder "
-                       "AND d.kind = m.kind AND d.name = m.name")
-            doc_column = "d.doc"
 
         def job(connection: sqlite3.Connection) -> tuple[str, int]:
             scope = self._scope_now(connection)

@@ -73,7 +73,8 @@ class StreamSource:
         self._lock = threading.Lock()
         self._generation = 0  # bumped by down(): connections of an older one end
         self._size_changed = threading.Event()
-        self._stalled = threading.Event()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._trickle = False
         self._threads: list[threading.Thread] = []
 
@@ -109,10 +110,10 @@ class StreamSource:
         """The camera hangs: connections stay open and nothing more is sent, or, with
         ``trickle``, only empty MPEG-TS packets (bytes keep coming, pictures do not)."""
         self._trickle = trickle
-        self._stalled.set()
+        self._flowing.clear()
 
     def resume(self) -> None:
-        self._stalled.clear()
+        self._flowing.set()
 
     def change_size(self, size: str) -> None:
         """Switch the picture size without closing the connection."""
@@ -165,10 +166,10 @@ class StreamSource:
 
     def _hold_while_stalled(self, connection: socket.socket, generation: int) -> None:
         null_packet = b"\x47\x1f\xff\x10" + b"\xff" * 184  # PID 0x1FFF: padding
-        while self._stalled.is_set() and generation == self._generation:
+        while not self._flowing.is_set() and generation == self._generation:
             if self._trickle:
                 connection.sendall(null_packet)
-            time.sleep(0.2)
+            self._flowing.wait(0.2)  # a padding packet every 0.2 s until resumed
 
     def _encoded(self, generation: int) -> Iterator[bytes]:
         """The stream's bytes; a size change starts a new encoder continuing the clock."""

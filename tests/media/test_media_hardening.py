@@ -193,6 +193,7 @@ async def test_the_still_pool_runs_at_most_its_size_of_ffmpeg_jobs_at_once(tmp_p
     and every JPEG is written. The runner's own list of live processes is sampled, so
     no job is too quick to be seen."""
     import asyncio
+    import contextlib
 
     from seccam_core.media.ffmpeg import FfmpegRunner
     from seccam_core.media.stills import STILL_POOL_SIZE, write_jpeg
@@ -204,7 +205,8 @@ async def test_the_still_pool_runs_at_most_its_size_of_ffmpeg_jobs_at_once(tmp_p
     async def sample() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], len(runner.live_pids))
-            await asyncio.sleep(0.02)
+            with contextlib.suppress(TimeoutError):  # a sample every 20 ms until done
+                await asyncio.wait_for(done.wait(), 0.02)
 
     sampler = asyncio.create_task(sample())
     try:
