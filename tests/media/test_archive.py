@@ -199,7 +199,13 @@ def test_switching_the_folder_never_mixes_or_shows_the_old_one(media_server, tmp
     assert client.get("/archive/count").json() == {"count": 30}
 
     answers: list[tuple[str, int, set[str]]] = []
+    answered = threading.Condition()
     stop = threading.Event()
+
+    def record(answer: tuple[str, int, set[str]]) -> None:
+        with answered:
+            answers.append(answer)
+            answered.notify_all()
 
     def poll() -> None:
         reader = server.client()
@@ -207,19 +213,28 @@ def test_switching_the_folder_never_mixes_or_shows_the_old_one(media_server, tmp
             try:
                 listing = reader.get("/archive")
             except httpx.HTTPError as exc:
-                answers.append(("error", 0, {repr(exc)}))
+                record(("error", 0, {repr(exc)}))
                 return
             if listing.status_code != 200:
-                answers.append(("error", listing.status_code, {listing.text}))
+                record(("error", listing.status_code, {listing.text}))
                 continue
             parents = {str(Path(item["path"]).parent) for item in listing.json()}
-            answers.append(("list", int(listing.headers["X-Total-Count"]), parents))
+            record(("list", int(listing.headers["X-Total-Count"]), parents))
+
+    def another_answer() -> None:
+        """Wait for the reader's next answer, so its reads fall between the switches
+        however slow a loaded machine makes its first connection."""
+        with answered:
+            seen = len(answers)
+            assert answered.wait_for(lambda: len(answers) > seen, timeout=30), \
+                "the reader got no answer in 30 s"
 
     poller = threading.Thread(target=poll)
     poller.start()
     try:
         for _ in range(3):
             for folder, count in ((second, 7), (first, 30)):
+                another_answer()
                 written = client.post("/settings", json={"Camera": {"recordings_dir":
                                                                     str(folder)}})
                 assert written.status_code == 200, written.text
