@@ -73,6 +73,25 @@ def test_triggers_releases_and_presence_are_kept_with_their_event_ids(door):
     assert ["sensor_trigger", "warning"] in [row[1:3] for row in rows[1:]]
 
 
+def test_each_change_of_the_arm_mode_in_force_is_kept_with_its_cause(door):
+    """Who armed or disarmed, and when: the manual switch and presence each leave a row,
+    a repeated mode does not."""
+    for mode in ("night", "night", "disarmed", "away"):
+        answer = door.http.post("/arming", json={"mode": mode})
+        assert answer.status_code == 200, answer.text
+    since = answer.json()["since"]
+    door.sse.wait_for("arming_state", lambda d: d["mode"] == "away" and d["since"] == since)
+    door.call(lambda: door.presence.set_home(True))
+    home = door.sse.wait_for("arming_state", lambda d: d["mode"] == "home")
+
+    kept = _history(door, type="arm_mode")
+    assert [item["detail"] for item in kept] == [
+        "arm mode home (presence)", "arm mode away (manual)", "arm mode disarmed (manual)",
+        "arm mode night (manual)", "arm mode away (manual)"]
+    assert kept[0]["id"] == home.id and kept[0]["event"] == "arming_state"
+    assert kept[0]["data"] == home.data and kept[0]["severity"] == "info"
+
+
 def test_since_until_type_and_limit_filter_the_history(seccam_live_server):
     server = seccam_live_server()
     server.http = server.client()
@@ -151,14 +170,14 @@ def test_old_and_oversized_history_is_pruned(seccam_live_server):
     for age_days in (400, 100, 1):
         server.call(lambda a=age_days: catalogue.db.run(lambda c: c.execute(
             "INSERT INTO events (event_id, ts, type, event, severity, detail, data, bytes) "
-            "VALUES (?, ?, 'arm_mode', 'arm_mode', 'info', 'arm mode away', '{}', 100)",
-            (a, time.time() - a * day))))
-    assert len(_history(server, type="arm_mode")) == 3
+            "VALUES (?, ?, 'system_power', 'system_power', 'warning', 'reboot in 5 s', '{}', "
+            "100)", (a, time.time() - a * day))))
+    assert len(_history(server, type="system_power")) == 3
     written = server.http.post("/settings", json={"History": {"max_age_days": 30,
                                                               "max_mb": 1}})
     assert written.status_code == 200, written.text
     server.call(lambda: _prune(catalogue))
-    assert [i["id"] for i in _history(server, type="arm_mode")] == [1]
+    assert [i["id"] for i in _history(server, type="system_power")] == [1]
 
     # Size: 3 MB of presence changes against a 1 MB limit keeps the newest, < 1 MB.
     name = "x" * 1000

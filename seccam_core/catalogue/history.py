@@ -16,7 +16,8 @@ state every ``health_sample_minutes``) are kept beside it for ``/health_history`
 | ``someone_home``, ``nobody_home`` | ``presence_state`` whose ``someone_home`` changed |
 | ``camera_down``, ``camera_up`` | ``camera_state`` entering or leaving ``restarting`` |
 | ``storage_cleanup``, ``system_power`` | the events of the same name |
-| ``incident``, ``arm_mode`` | the events of the same name, once they are published |
+| ``incident`` | the event of the same name |
+| ``arm_mode`` | ``arming_state`` whose mode in force changed (the first after a start too) |
 
 Rows are written in batches: the events of one moment (a trigger publishes a few) go to
 the database in one transaction a fifth of a second later, after their SSE fan-out, so
@@ -97,6 +98,7 @@ class Classifier:
         self._triggered: dict[Any, bool] = {}
         self._home = False  # nobody, until a presence source says otherwise
         self._camera_down = False
+        self._arm_mode: str | None = None  # none seen yet: the first is kept
 
     def __call__(self, event: Event) -> Entry | None:
         handler = getattr(self, f"_{event.type}", None)
@@ -180,9 +182,12 @@ class Classifier:
     def _incident(data: dict[str, Any]) -> Entry:
         return "incident", "warning", f"incident {data.get('incident_id')} {data.get('state')}"
 
-    @staticmethod
-    def _arm_mode(data: dict[str, Any]) -> Entry:
-        return "arm_mode", "info", f"arm mode {data.get('mode')}"
+    def _arming_state(self, data: dict[str, Any]) -> Entry | None:
+        mode = str(data.get("mode"))
+        previous, self._arm_mode = self._arm_mode, mode
+        if previous == mode:
+            return None
+        return "arm_mode", "info", f"arm mode {mode} ({data.get('source')})"
 
 
 class History:
