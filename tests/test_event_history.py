@@ -15,7 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sensor_doubles import DOOR_PIN
 
+from seccam_core.catalogue.history import Classifier
 from seccam_core.catalogue.service import CATALOGUE
+from seccam_core.events import Event
+from seccam_core.incidents import Incident
 from seccam_core.sensing.doubles import StandInRecorder, SwitchablePresence
 from seccam_core.testing import assert_documented, wait_until
 
@@ -55,7 +58,8 @@ def test_triggers_releases_and_presence_are_kept_with_their_event_ids(door):
     assert [item["id"] for item in kept[1:]] == [release.id, trigger.id]
     assert kept[2]["event"] == "sensor_state" and kept[2]["data"] == trigger.data
     assert kept[2]["severity"] == "warning"
-    assert kept[2]["detail"] == f"test_door on GPIO {DOOR_PIN} triggered"
+    # The sensor as its owner named it ("Sensor" for the seed's one), then where it is.
+    assert kept[2]["detail"] == f"Sensor (test_door on GPIO {DOOR_PIN}) triggered"
     # A state change that is neither a trigger nor a release is not history.
     assert len(_history(door, type="sensor_trigger")) == 1
 
@@ -90,6 +94,26 @@ def test_each_change_of_the_arm_mode_in_force_is_kept_with_its_cause(door):
         "arm mode night (manual)", "arm mode away (manual)"]
     assert kept[0]["id"] == home.id and kept[0]["event"] == "arming_state"
     assert kept[0]["data"] == home.data and kept[0]["severity"] == "info"
+
+
+def test_incident_and_media_rows_say_which_and_what_happened():
+    """The incident tracker's own payloads (the tracker needs the media plugin, which the
+    live servers of this file leave out; tests/ui/test_system_history.py sees the rows
+    of a real camera's incident)."""
+    incident = Incident(id="inc_20261129T101500_3f9a1c", sensor_type="reed_switch",
+                        started_at=time.time(), suppressed=True)
+    classify = Classifier()
+    details = [classify(_event("incident", incident.payload(state)))
+               for state in ("new", "update", "end")]
+    assert details == [("incident", "warning", f"incident {incident.id} {word} (suppressed)")
+                       for word in ("started", "updated", "ended")]
+    saved = classify(_event("archive_updated", {
+        "type": "snapshot", "path": "/var/lib/seccam/recordings/snapshot_20261129_101500.jpg"}))
+    assert saved == ("snapshot_saved", "info", "snapshot saved: snapshot_20261129_101500.jpg")
+
+
+def _event(kind: str, data: dict) -> Event:
+    return Event(1, kind, data, time.time(), b"")
 
 
 def test_since_until_type_and_limit_filter_the_history(seccam_live_server):

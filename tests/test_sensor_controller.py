@@ -18,7 +18,7 @@ from seccam_core.sensing.doubles import StandInRecorder, SwitchablePresence
 SEED_STATUS_FIELDS = {"enabled", "armed", "triggered", "suppressed", "recording_from_sensor",
                       "hold_seconds", "config", "sensor", "error"}
 STATUS_FIELDS = SEED_STATUS_FIELDS | {"sensors"}
-STATE_FIELDS = {"sensor_id", "enabled", "armed", "triggered", "suppressed",
+STATE_FIELDS = {"sensor_id", "name", "enabled", "armed", "triggered", "suppressed",
                 "suppressed_reason", "recording_from_sensor", "type", "gpio", "error",
                 "incident_id"}
 

@@ -37,6 +37,7 @@ import concurrent.futures
 import json
 import logging
 import math
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -91,6 +92,19 @@ def iso_utc(epoch: float) -> str:
         "+00:00", "Z")
 
 
+def sensor_words(data: dict[str, Any]) -> str:
+    """"Front door (reed on GPIO 17)": the sensor as its owner named it, and where."""
+    pin = data.get("gpio")
+    where = f"{data.get('type')} on GPIO {pin}" if pin is not None else str(data.get("type"))
+    name = data.get("name")
+    return f"{name} ({where})" if name else where
+
+
+def file_name(path: Any) -> str:
+    """The last part of a media path: the folder is the same for every row."""
+    return os.path.basename(str(path))
+
+
 class Classifier:
     """Decides which bus events the history keeps, and how it names them."""
 
@@ -110,7 +124,7 @@ class Classifier:
         if self._triggered.get(key, False) == triggered:
             return None
         self._triggered[key] = triggered
-        where = f"{data.get('type')} on GPIO {data.get('gpio')}"
+        where = sensor_words(data)
         if not triggered:
             return "sensor_release", "info", f"{where} released"
         reason = data.get("suppressed_reason") or "someone is home"
@@ -132,7 +146,7 @@ class Classifier:
         kind = data.get("type")
         if kind not in ("recording", "snapshot", "timelapse"):
             return None
-        return f"{kind}_saved", "info", f"{kind} saved: {data.get('path')}"
+        return f"{kind}_saved", "info", f"{kind} saved: {file_name(data.get('path'))}"
 
     @staticmethod
     def _system_alert(data: dict[str, Any]) -> Entry:
@@ -180,7 +194,10 @@ class Classifier:
 
     @staticmethod
     def _incident(data: dict[str, Any]) -> Entry:
-        return "incident", "warning", f"incident {data.get('incident_id')} {data.get('state')}"
+        state = data.get("state")
+        what = {"new": "started", "update": "updated", "end": "ended"}.get(str(state), state)
+        suppressed = " (suppressed)" if data.get("suppressed") else ""
+        return "incident", "warning", f"incident {data.get('id')} {what}{suppressed}"
 
     def _arming_state(self, data: dict[str, Any]) -> Entry | None:
         mode = str(data.get("mode"))

@@ -543,6 +543,7 @@ class SensorController:
         entry = runner.entry
         return {
             "sensor_id": runner.id,
+            "name": entry.get("name") or runner.id,
             "enabled": runner.enabled,
             "armed": runner.armed,
             "triggered": runner.triggered,

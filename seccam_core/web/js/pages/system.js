@@ -1,14 +1,15 @@
-// System: health and stats, logs, script logs, updates, restart and reboot, storage,
+// System: health and stats, the event history, logs, script logs, updates, restart and reboot, storage,
 // Bluetooth devices and the captive portal, one part per #/system/<part>. Health alerts
 // come as toasts on every page (alerts.js). Server data enters the page as text only.
 
 import { api, ApiError } from "../api.js";
 import { alertText } from "../alerts.js";
 import { onEvent } from "../events.js";
-import { bytes, confirmDialog, duration, gigabytes, h, replace, toast } from "../ui.js";
+import { bytes, confirmDialog, duration, gigabytes, h, replace, toast, when } from "../ui.js";
 
 const PARTS = [
   ["stats", "Health"],
+  ["history", "Events"],
   ["logs", "Logs"],
   ["scripts", "Script logs"],
   ["update", "Update"],
@@ -74,6 +75,70 @@ async function renderStats(box) {
   return () => {
     clearInterval(timer);
     stop();
+  };
+}
+
+// --- event history -------------------------------------------------------------------
+
+/** The history's types, grouped as an owner asks "what happened to ...". */
+const HISTORY_GROUPS = [
+  ["", "everything"],
+  ["sensor_trigger,sensor_release,incident", "sensors and incidents"],
+  ["recording_started,recording_stopped,recording_failed,recording_saved,snapshot_saved,timelapse_saved", "recordings and snapshots"],
+  ["arm_mode,someone_home,nobody_home,presence_change", "arm mode and presence"],
+  ["health_alert,camera_down,camera_up,storage_cleanup,system_power", "health, camera and storage"],
+];
+const HISTORY_PERIODS = [[3600, "the last hour"], [86400, "the last 24 hours"], [7 * 86400, "the last 7 days"], [0, "all kept"]];
+/** The bus events the history keeps rows for: each may add one, so the list reloads. */
+const HISTORY_SOURCES = ["sensor_state", "recording_state", "archive_updated", "system_alert",
+  "presence_change", "presence_state", "camera_state", "storage_cleanup", "system_power",
+  "incident", "arming_state"];
+
+async function renderHistory(box) {
+  const group = h("select", { id: "history-type" }, HISTORY_GROUPS.map(([value, label]) => h("option", { value }, label)));
+  const period = h("select", { id: "history-period" }, HISTORY_PERIODS.map(([value, label]) => h("option", { value }, label)));
+  period.value = "86400";
+  const list = h("ol", { class: "log-list history-list", id: "history-entries", "aria-live": "polite" });
+  const count = h("p", { class: "hint", id: "history-count", role: "status" });
+  let serial = 0;
+  let timer = null;
+
+  const load = async () => {
+    const mine = ++serial;
+    const seconds = Number(period.value);
+    const query = { type: group.value, limit: 500 };
+    if (seconds) query.since = String(Date.now() / 1000 - seconds);
+    try {
+      const items = await api("/events/history", { query });
+      if (mine !== serial) return;
+      replace(list, items.map((item) => h("li", { class: `history-${item.severity}`, dataset: { type: item.type } },
+        h("time", { class: "log-ts", datetime: item.timestamp }, `${when(item.timestamp)} `),
+        h("span", { class: "log-level" }, item.severity),
+        h("span", { class: "log-message" }, ` ${item.detail}`))));
+      count.textContent = items.length === 500 ? "the newest 500 events" : `${items.length} events, newest first`;
+    } catch (error) {
+      if (mine === serial) replace(list, h("li", {}, errorLine(error)));
+    }
+  };
+  // A row is written a moment after its event, and every read waits for what is pending,
+  // so one reload shortly after a burst of events shows them all.
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(load, 300);
+  };
+  for (const control of [group, period]) control.addEventListener("change", load);
+  const stops = HISTORY_SOURCES.map((type) => onEvent(type, soon));
+  replace(box,
+    h("h2", {}, "Event history"),
+    h("div", { class: "log-filters history-filters" },
+      h("div", { class: "field" }, h("label", { for: group.id }, "Show"), group),
+      h("div", { class: "field" }, h("label", { for: period.id }, "From"), period),
+      h("button", { type: "button", onclick: load }, "Refresh")),
+    count, list);
+  await load();
+  return () => {
+    clearTimeout(timer);
+    for (const stop of stops) stop();
   };
 }
 
@@ -366,7 +431,7 @@ async function renderPortal(box) {
 }
 
 const RENDERERS = {
-  stats: renderStats, logs: renderLogs, scripts: renderScripts, update: renderUpdate,
+  stats: renderStats, history: renderHistory, logs: renderLogs, scripts: renderScripts, update: renderUpdate,
   power: renderPower, storage: renderStorage, bluetooth: renderBluetooth, portal: renderPortal,
 };
 

@@ -1,0 +1,69 @@
+"""The event history page: what happened, newest first, filtered by kind, and growing
+while it is open."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from conftest import logged_in
+from playwright.sync_api import expect
+
+TWO_DAYS = 2 * 86400
+
+
+def keep_an_old_row(dashboard) -> None:
+    """Two days passing are stood in for by a row written with an old time, by the
+    server's own table (the server has the database open meanwhile, as SQLite allows)."""
+    with sqlite3.connect(dashboard.data_dir / "catalogue.sqlite3", timeout=10) as db:
+        db.execute("INSERT INTO events (event_id, ts, type, event, severity, detail, data, "
+                   "bytes) VALUES (0, ?, 'someone_home', 'presence_state', 'info', "
+                   "'someone was home two days ago', '{}', 100)", (time.time() - TWO_DAYS,))
+
+
+def test_the_history_shows_what_happened_and_follows_it_live(dashboard, page, phone_page,
+                                                             screenshot):
+    logged_in(page, dashboard, "#/system/history")
+    entries = page.locator("#history-entries > li")
+    # At start the arm mode in force is kept; the page shows what the API answers.
+    expect(entries.first).to_be_visible()
+    kept = dashboard.http.get("/events/history", params={"limit": 500}).json()
+    expect(entries).to_have_count(len(kept))
+    assert [text.strip() for text in entries.locator(".log-message").all_inner_texts()] == [
+        item["detail"] for item in kept]
+
+    # Things happen while the page is open: they appear without a reload, newest first.
+    dashboard.http.post("/arming", json={"mode": "night"}).raise_for_status()
+    expect(entries.first).to_contain_text("arm mode night (manual)")
+    dashboard.http.post("/sensor/mock/trigger", json={"sensor_id": "hall"}).raise_for_status()
+    expect(page.locator('#history-entries > li[data-type="sensor_trigger"]')).to_have_count(1)
+    trigger = page.locator('#history-entries > li[data-type="sensor_trigger"]')
+    expect(trigger).to_contain_text("Hall (mock) triggered")  # named as its owner named it
+    expect(trigger.locator(".log-level")).to_have_text("warning")
+    incident_id = dashboard.http.get("/events/history", params={
+        "type": "sensor_trigger"}).json()[0]["data"]["incident_id"]
+    expect(page.locator('#history-entries > li[data-type="incident"]').last).to_contain_text(
+        f"incident {incident_id} started")
+    dashboard.http.post("/sensor/mock/release", json={"sensor_id": "hall"}).raise_for_status()
+
+    # The kind filter asks the server for those types only.
+    page.get_by_label("Show").select_option(label="arm mode and presence")
+    expect(entries).to_have_count(2)
+    types = set(entries.evaluate_all("items => items.map(i => i.dataset.type)"))
+    assert types == {"arm_mode"}, types
+    expect(entries.first).to_contain_text("arm mode night (manual)")
+    screenshot(page, "system-history")
+
+    # The period: the last 24 hours at first; older rows when asked for.
+    keep_an_old_row(dashboard)
+    page.get_by_role("button", name="Refresh").click()
+    expect(entries).to_have_count(2)
+    page.get_by_label("From").select_option(label="the last 7 days")
+    expect(entries).to_have_count(3)
+    expect(entries.last).to_contain_text("someone was home two days ago")
+    page.get_by_label("From").select_option(label="the last hour")
+    expect(entries).to_have_count(2)
+
+    phone = logged_in(phone_page, dashboard, "#/system/history")
+    expect(phone.locator("#history-entries > li").first).to_be_visible()
+    screenshot(phone, "system-history")
