@@ -45,9 +45,17 @@ def compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(ecma_pattern(pattern))
 
 
+PATTERN_SHOWN = 60
+"""A longer pattern is not quoted in a 400: a regex of 200 characters helps nobody."""
+
+
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
     if validator.is_type(instance, "string") and not compiled(pattern).search(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+        if len(pattern) <= PATTERN_SHOWN:
+            yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+        else:
+            yield jsonschema.ValidationError(
+                f"{instance!r} is not in the form this field takes (see its description)")
 
 
 def _strict_integer(checker: Any, instance: Any) -> bool:

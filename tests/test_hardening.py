@@ -176,26 +176,32 @@ LONG_VALUES = st.one_of(
 )
 
 
-@FIXTURE_OK
-@given(value=LONG_VALUES, pick=st.integers(min_value=0))
+@settings(max_examples=6, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(value=LONG_VALUES)
 @pytest.mark.seccam_plugins(sensor_doubles, media=True)
-async def test_a_400_quotes_a_long_value_by_its_start_never_whole(seccam_client, value, pick):
+async def test_a_400_quotes_a_long_value_by_its_start_never_whole(seccam_client, value):
     """Every field of every JSON operation (each settings field included) given a long
-    text or list: the 400 names the field and stays short; it never echoes the value."""
+    text or list, each of them every time: the 400 stays short and never echoes the
+    value whole, no long pattern quoted either (it once quoted a 200
+    character regex of Camera.recordings_dir)."""
     spec = await (await seccam_client.get("/openapi.json")).get_json()
     bodies = []
     for path, operations in spec["paths"].items():
         schema = (operations.get("post", {}).get("requestBody", {}).get("content", {})
                   .get("application/json", {}).get("schema", {}))
-        bodies += [(path, {name: value}) for name in schema.get("properties", {})
+        bodies += [(path, name, {name: value}) for name in schema.get("properties", {})
                    if path != "/settings"]
     forms = await (await seccam_client.get("/settings/schema")).get_json()
     for section, form in forms.items():
-        bodies += [("/settings", {section: {name: value}})
+        bodies += [("/settings", f"{section}.{name}", {section: {name: value}})
                    for name in form["schema"].get("properties", {})]
-    path, body = bodies[pick % len(bodies)]
-    answer = await seccam_client.post(path, json=body)
-    assert answer.status_code < 500, (path, list(body))
-    if answer.status_code == 400:
-        error = (await answer.get_json())["error"]
-        assert len(error) < 300, (path, error[:400])
+    assert len(bodies) > 60
+    for path, field, body in bodies:
+        answer = await seccam_client.post(path, json=body)
+        assert answer.status_code < 500, (path, field)
+        if answer.status_code == 400:
+            error = (await answer.get_json())["error"]
+            assert len(error) < 300, (path, error[:400])
+            echoed = value if isinstance(value, str) else json.dumps(value)[1:-1]
+            assert echoed not in error, (path, field)
