@@ -5,8 +5,11 @@ The sensor controller gives each trigger that is not a re-trigger inside the hol
 ``archive_updated`` and ``recording_failed`` carry it. The tracker turns those into
 ``incident`` events::
 
-    {"id", "state": "new"|"update"|"end", "sensor_type", "started_at", "ended_at",
-     "suppressed", "snapshot", "clip"}
+    {"id", "state": "new"|"update"|"end", "sensor_type", "sensor_id", "sensor_name",
+     "sensors", "started_at", "ended_at", "suppressed", "snapshot", "clip"}
+
+``sensor_id`` and ``sensor_name`` are the sensor whose trigger began the incident;
+``sensors`` lists every sensor that triggered in it so far, ``[{"id", "name"}]`` in order.
 
 * ``new`` at the trigger;
 * ``update`` once the snapshot taken at the trigger exists (``snapshot`` is its path,
@@ -54,6 +57,7 @@ class Incident:
     sensor_type: str | None
     started_at: float
     suppressed: bool
+    sensors: list[dict[str, str | None]] = field(default_factory=list)
     snapshot: str | None = None
     clip: str | None = None
     recording: str | None = None
@@ -62,9 +66,19 @@ class Incident:
     snapshot_task: asyncio.Task[None] | None = field(default=None, repr=False)
     ended: bool = False
 
+    def joined(self, sensor_id: Any, name: Any) -> None:
+        """Note a sensor that triggered in this incident (once each)."""
+        if sensor_id is None or any(s["id"] == sensor_id for s in self.sensors):
+            return
+        self.sensors.append({"id": str(sensor_id),
+                             "name": str(name) if name is not None else str(sensor_id)})
+
     def payload(self, state: str, ended_at: float | None = None) -> dict[str, Any]:
         return {
             "id": self.id, "state": state, "sensor_type": self.sensor_type,
+            "sensor_id": self.sensors[0]["id"] if self.sensors else None,
+            "sensor_name": self.sensors[0]["name"] if self.sensors else None,
+            "sensors": [dict(sensor) for sensor in self.sensors],
             "started_at": _iso(self.started_at),
             "ended_at": _iso(ended_at) if ended_at is not None else None,
             "suppressed": self.suppressed, "snapshot": self.snapshot, "clip": self.clip,
@@ -107,15 +121,21 @@ class IncidentTracker:
         incident = self.open.get(incident_id)
         if event.type == "recording_request":
             if data.get("active") and incident is None:
-                self._begin(incident_id, data.get("sensor_type"), suppressed=False)
+                self._begin(incident_id, data, suppressed=False)
+            elif data.get("active") and incident is not None:
+                incident.joined(data.get("sensor_id"), data.get("sensor_name"))
             elif not data.get("active") and incident is not None:
                 incident.request_over = True
                 self._maybe_end(incident)
         elif event.type == "sensor_state" and incident is None and data.get("suppressed") \
                 and data.get("triggered"):
-            self._begin(incident_id, data.get("type"), suppressed=True)
+            self._begin(incident_id, {"sensor_type": data.get("type"),
+                                      "sensor_id": data.get("sensor_id"),
+                                      "sensor_name": data.get("name")}, suppressed=True)
         elif incident is None:
             return
+        elif event.type == "sensor_state" and data.get("triggered"):
+            incident.joined(data.get("sensor_id"), data.get("name"))
         elif event.type == "recording_state" and data.get("recording"):
             incident.recording = str(data.get("path"))
             incident.awaiting_recording = False
@@ -129,9 +149,11 @@ class IncidentTracker:
             incident.awaiting_recording = False
             self._maybe_end(incident)
 
-    def _begin(self, incident_id: str, sensor_type: str | None, *, suppressed: bool) -> None:
-        incident = Incident(incident_id, sensor_type, time.time(), suppressed,
+    def _begin(self, incident_id: str, by: dict[str, Any], *, suppressed: bool) -> None:
+        """``by``: the triggering sensor's ``sensor_type``, ``sensor_id`` and ``sensor_name``."""
+        incident = Incident(incident_id, by.get("sensor_type"), time.time(), suppressed,
                             awaiting_recording=not suppressed)
+        incident.joined(by.get("sensor_id"), by.get("sensor_name"))
         self.open[incident_id] = incident
         self._bus.publish(EVENT, incident.payload("new"))
         incident.snapshot_task = self._spawn(self._take_snapshot(incident))

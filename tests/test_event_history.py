@@ -58,8 +58,9 @@ def test_triggers_releases_and_presence_are_kept_with_their_event_ids(door):
     assert [item["id"] for item in kept[1:]] == [release.id, trigger.id]
     assert kept[2]["event"] == "sensor_state" and kept[2]["data"] == trigger.data
     assert kept[2]["severity"] == "warning"
-    # The sensor as its owner named it ("Sensor" for the seed's one), then where it is.
-    assert kept[2]["detail"] == f"Sensor (test_door on GPIO {DOOR_PIN}) triggered"
+    # The sensor as people read it (the seed's unnamed one by its type's label), then
+    # where it is.
+    assert kept[2]["detail"] == f"Test door (test_door on GPIO {DOOR_PIN}) triggered"
     # A state change that is neither a trigger nor a release is not history.
     assert len(_history(door, type="sensor_trigger")) == 1
 
@@ -102,11 +103,17 @@ def test_incident_and_media_rows_say_which_and_what_happened():
     of a real camera's incident)."""
     incident = Incident(id="inc_20261129T101500_3f9a1c", sensor_type="reed_switch",
                         started_at=time.time(), suppressed=True)
+    incident.joined("front-door", "Front door")
     classify = Classifier()
     details = [classify(_event("incident", incident.payload(state)))
-               for state in ("new", "update", "end")]
-    assert details == [("incident", "warning", f"incident {incident.id} {word} (suppressed)")
-                       for word in ("started", "updated", "ended")]
+               for state in ("new", "update")]
+    incident.joined("hall", "Hall")
+    incident.joined("front-door", "Front door")  # again: named once
+    details.append(classify(_event("incident", incident.payload("end"))))
+    assert details == [
+        ("incident", "warning", f"incident {incident.id} started (suppressed): Front door"),
+        ("incident", "warning", f"incident {incident.id} updated (suppressed): Front door"),
+        ("incident", "warning", f"incident {incident.id} ended (suppressed): Front door, Hall")]
     saved = classify(_event("archive_updated", {
         "type": "snapshot", "path": "/var/lib/seccam/recordings/snapshot_20261129_101500.jpg"}))
     assert saved == ("snapshot_saved", "info", "snapshot saved: snapshot_20261129_101500.jpg")

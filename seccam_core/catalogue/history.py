@@ -197,7 +197,9 @@ class Classifier:
         state = data.get("state")
         what = {"new": "started", "update": "updated", "end": "ended"}.get(str(state), state)
         suppressed = " (suppressed)" if data.get("suppressed") else ""
-        return "incident", "warning", f"incident {data.get('id')} {what}{suppressed}"
+        names = [str(s.get("name")) for s in data.get("sensors") or [] if isinstance(s, dict)]
+        by = f": {', '.join(names)}" if names else ""
+        return "incident", "warning", f"incident {data.get('id')} {what}{suppressed}{by}"
 
     def _arming_state(self, data: dict[str, Any]) -> Entry | None:
         mode = str(data.get("mode"))

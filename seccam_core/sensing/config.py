@@ -234,7 +234,22 @@ def slug(text: str) -> str:
     return out or "sensor"
 
 
-def entry_from_flat(flat: Mapping[str, Any], *, name: str = "Sensor") -> dict[str, Any]:
+UNNAMED = "Sensor"
+"""The name of the seed's one sensor, which nobody named: it is shown by its type."""
+
+
+def shown_name(entry: Mapping[str, Any], types: Mapping[str, SensorType]) -> str:
+    """What people read for a sensor: its name, or for the seed's unnamed sensor its
+    type's label (``Reed switch``), so a message never just says "Sensor"."""
+    name = str(entry.get("name") or "")
+    if name and name != UNNAMED:
+        return name
+    sensor_type = types.get(str(entry.get("type")))
+    return (sensor_type.label if sensor_type is not None and sensor_type.label
+            else str(entry.get("type") or entry.get("id") or "sensor"))
+
+
+def entry_from_flat(flat: Mapping[str, Any], *, name: str = UNNAMED) -> dict[str, Any]:
     """A ``Sensors`` entry for a flat ``Sensor`` section (today's or the original's)."""
     defaults = SENSOR_SECTION.defaults
     values = {key: copy.deepcopy(flat.get(key, defaults[key])) for key in FLAT_FIELDS}

@@ -48,6 +48,7 @@ from seccam_core.sensing.config import (
     full_calibration,
     pin_for,
     sensor_pins,
+    shown_name,
 )
 from seccam_core.sensing.types import Edge, Emit, LiveSensor, SensorConfig, SensorType
 from seccam_core.services import SENSORS, ServiceKey
@@ -417,6 +418,7 @@ class SensorController:
         return {"source": "sensor", "active": active,
                 "sensor_type": by.entry.get("type") if by is not None else None,
                 "sensor_id": by.id if by is not None else None,
+                "sensor_name": self.shown_name(by) if by is not None else None,
                 "sensors": list(self._incident_sensors), "incident_id": self.incident_id}
 
     def suppression(self, runner: SensorRunner) -> str | None:
@@ -535,6 +537,10 @@ class SensorController:
     def _suppressed(self, runner: SensorRunner) -> bool:
         return runner.armed and self.suppression(runner) is not None
 
+    def shown_name(self, runner: SensorRunner) -> str:
+        """The sensor's name as messages and the history show it (see ``shown_name``)."""
+        return shown_name(runner.entry, self._seccam.sensor_types)
+
     def state_payload(self, runner: SensorRunner | None = None) -> dict[str, Any]:
         """The data of a ``sensor_state`` event (the primary's by default)."""
         runner = runner or self.runner()
@@ -543,7 +549,7 @@ class SensorController:
         entry = runner.entry
         return {
             "sensor_id": runner.id,
-            "name": entry.get("name") or runner.id,
+            "name": self.shown_name(runner),
             "enabled": runner.enabled,
             "armed": runner.armed,
             "triggered": runner.triggered,

@@ -49,6 +49,10 @@ def test_one_incident_ties_the_trigger_snapshot_recording_and_final_clip(
     assert meta["incident_id"] == incident_id and meta["duration_seconds"] > 0
     assert clip.with_name(clip.stem + ".thumb.jpg").is_file()
     assert end["ended_at"] >= end["started_at"] and end["suppressed"] is False
+    # Which sensor: the seed's unnamed sensor by its type's label, once however often
+    # it re-triggered.
+    assert (end["sensor_id"], end["sensor_name"]) == ("mock", "Mock sensor")
+    assert end["sensors"] == [{"id": "mock", "name": "Mock sensor"}]
 
 
 def test_a_trigger_while_someone_is_home_is_a_suppressed_incident_without_a_clip(

@@ -77,7 +77,8 @@ def test_a_trigger_while_the_phone_is_home_is_suppressed_and_one_after_it_left_r
                          lambda d: d["recording"] and d.get("reason") == "sensor")
     request = next(e for e in after if e.type == "recording_request")
     assert request.data == {"source": "sensor", "active": True, "sensor_type": "mock",
-                            "sensor_id": "reed-switch", "sensors": ["reed-switch"],
+                            "sensor_id": "reed-switch", "sensor_name": "Mock sensor",
+                            "sensors": ["reed-switch"],
                             "incident_id": request.data["incident_id"]}
     assert request.data["incident_id"].startswith("inc_")
     assert client.post("/sensor/mock/release").status_code == 200

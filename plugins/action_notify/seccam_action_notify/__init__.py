@@ -146,7 +146,7 @@ def compose(event: Event, settings: Mapping[str, Any],
         return None
     if data.get("suppressed") and not settings.get("notify_when_home"):
         return None
-    sensor = data.get("sensor_type") or "sensor"
+    sensor = _sensor_words(data)
     at = _local_time(data.get("started_at"))
     if data.get("state") == "update":
         return {"title": f"seccam: {sensor} triggered",
@@ -155,9 +155,19 @@ def compose(event: Event, settings: Mapping[str, Any],
     if data.get("state") == "end" and data.get("clip"):
         link = clip_link(settings, data["clip"], sign)
         return {"title": f"seccam: clip of {at} ready",
-                "message": f"The recording of {at} is ready" + (f": {link}" if link else "."),
+                "message": f"The recording of {sensor} at {at} is ready"
+                + (f": {link}" if link else "."),
                 "attach": None, "click": link}
     return None
+
+
+def _sensor_words(data: Mapping[str, Any]) -> str:
+    """"Front door", or "Front door and Hall": the names the owner gave the sensors that
+    triggered (an incident from an older core has only ``sensor_type``)."""
+    names = [str(s.get("name")) for s in data.get("sensors") or [] if isinstance(s, dict)]
+    if not names:
+        names = [str(data.get("sensor_name") or data.get("sensor_type") or "sensor")]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # --- sending ---------------------------------------------------------------------------

@@ -39,10 +39,11 @@ def test_a_trigger_sends_the_snapshot_at_once_and_the_clip_link_once_it_is_final
     assert first.received_at - triggered < 5
     assert first.method == "PUT" and first.path == "/door"
     assert first.body.startswith(b"\xff\xd8") and first.header("filename") == "snapshot.jpg"
-    assert first.header("title") == "seccam: mock triggered"
+    # The seed's one sensor, never named, is called by its type's label.
+    assert first.header("title") == "seccam: Mock sensor triggered"
     assert first.header("tags") == "door"
     pushed = apprise_receiver.wait_for(1, timeout=10)[0].json()
-    assert pushed["title"] == "seccam: mock triggered"
+    assert pushed["title"] == "seccam: Mock sensor triggered"
     attachment = base64.b64decode(pushed["attachments"][0]["base64"])  # Apprise json://
     assert attachment.startswith(b"\xff\xd8")
     server.http.post("/sensor/mock/release").raise_for_status()
@@ -62,6 +63,29 @@ def test_a_trigger_sends_the_snapshot_at_once_and_the_clip_link_once_it_is_final
                               "-f", "null", "-"], capture_output=True, text=True, check=False)
     assert decoded.returncode == 0 and not decoded.stderr, decoded.stderr
     assert len(server.ntfy.requests) == 2  # one incident: the snapshot and the clip
+
+
+def test_messages_name_the_sensors_as_their_owner_named_them(notify_server):
+    """Two mock sensors named by their owner; the second triggers inside the first's
+    incident. The snapshot message names the sensor that began it, the clip message
+    every sensor that triggered in it."""
+    server = notify_server(cooldown_seconds=0, max_per_hour=0)
+    renamed = server.http.put("/sensors/mock", json={"name": "Front door", "hold_seconds": 2})
+    assert renamed.status_code == 200, renamed.text
+    added = server.http.post("/sensors", json={"type": "mock", "name": "Hall", "gpio": None,
+                                               "enabled": True, "hold_seconds": 0.3})
+    assert added.status_code == 201, added.text
+    hall = added.json()["id"]
+    wait_until(lambda: server.http.get("/camera/status").json()["buffered_seconds"] >= 1, 30,
+               "the camera's pre-roll")
+    server.http.post("/sensor/mock/trigger").raise_for_status()
+    first = server.ntfy.wait_for(1, timeout=10)[0]
+    assert first.header("title") == "seccam: Front door triggered"
+    server.http.post("/sensor/mock/trigger", json={"sensor_id": hall}).raise_for_status()
+    for sensor in ("mock", hall):
+        server.http.post("/sensor/mock/release", json={"sensor_id": sensor}).raise_for_status()
+    second = server.ntfy.wait_for(2, timeout=30)[1]
+    assert second.body.decode().startswith("The recording of Front door and Hall at ")
 
 
 def publish_incident(server, number, *, clip=True, suppressed=False):
