@@ -278,3 +278,28 @@ def test_health_samples_are_kept_for_health_history(seccam_live_server, seccam_d
     assert set(sample["alerts"]) >= {"cpu_temp", "throttle"}
     assert samples[0]["timestamp"].endswith("Z")
     assert server.http.get("/health_history", params={"hours": 0}).status_code == 400
+
+
+FORMULA_LIKE = st.text(min_size=1, max_size=40).map(lambda t: t.replace("\x00", "")) | \
+    st.sampled_from(["=", "+", "-", "@", "\t", "\r"]).flatmap(
+        lambda start: st.text(max_size=40).map(lambda rest: start + rest))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(FORMULA_LIKE, min_size=1, max_size=5))
+async def test_the_csv_never_hands_a_spreadsheet_a_formula(seccam_client, names):
+    """Device names come from outside (a phone's Bluetooth name), and a detail starts
+    with one: whatever the name, no CSV cell starts like a formula, and the cell is the
+    detail itself, marked as text where needed."""
+    bus = seccam_client.seccam.bus
+    for number, name in enumerate(names):
+        bus.publish("presence_change", {"address": f"00:00:00:00:00:{number:02X}",
+                                        "name": name, "online": True})
+    kept = await (await seccam_client.get("/events/history?type=presence_change")).get_json()
+    table = await (await seccam_client.get("/event_history/csv")).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(table, newline="")))[1:]
+    cells = {row[3] for row in rows if row[1] == "presence_change"}
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert cells == {("'" if item["detail"][:1] in "=+-@\t\r" else "") + item["detail"]
+                     for item in kept}

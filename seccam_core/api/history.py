@@ -125,9 +125,20 @@ async def event_history(query: dict[str, Any]) -> Any:
     return jsonify(await history().query(since=since, limit=MAX_LIMIT))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading
+    ``'``. Details hold names others chose (a Bluetooth device's, a sensor's), and
+    ``=HYPERLINK(...)`` in a CSV runs when the owner opens the file."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 @blueprint.get("/event_history/csv")
 @responds(200, content_type="text/csv",
-          description="columns timestamp, type, severity, detail; newest first")
+          description="columns timestamp, type, severity, detail; newest first; a detail "
+          "that would start like a formula (= + - @) starts with ' instead")
 @query_args(HOURS_QUERY)
 async def event_history_csv(query: dict[str, Any]) -> Any:
     """The same as CSV, as the original had it."""
@@ -136,7 +147,8 @@ async def event_history_csv(query: dict[str, Any]) -> Any:
     writer = csv.writer(buffer)
     writer.writerow(["timestamp", "type", "severity", "detail"])
     for item in await history().query(since=since, limit=MAX_LIMIT):
-        writer.writerow([item["timestamp"], item["type"], item["severity"], item["detail"]])
+        writer.writerow([item["timestamp"], item["type"], item["severity"],
+                         spreadsheet_safe(item["detail"])])
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=event_history.csv"
     return response

@@ -3,8 +3,11 @@ while it is open."""
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 import time
+from pathlib import Path
 
 from conftest import logged_in
 from playwright.sync_api import expect
@@ -70,6 +73,16 @@ def test_the_history_shows_what_happened_and_follows_it_live(dashboard, page, ph
     expect(entries.last).to_contain_text("someone was home two days ago")
     page.get_by_label("From").select_option(label="the last hour")
     expect(entries).to_have_count(2)
+
+    # The CSV of the period, as a spreadsheet would open it.
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Download CSV").click()
+    download = downloading.value
+    assert download.suggested_filename.startswith("seccam-events-")
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(), newline="")))
+    assert rows[0] == ["timestamp", "type", "severity", "detail"]
+    assert "arm mode night (manual)" in [row[3] for row in rows[1:]]
+    assert "someone was home two days ago" not in [row[3] for row in rows[1:]]
 
     phone = logged_in(phone_page, dashboard, "#/system/history")
     expect(phone.locator("#history-entries > li").first).to_be_visible()

@@ -2,7 +2,7 @@
 // Bluetooth devices and the captive portal, one part per #/system/<part>. Health alerts
 // come as toasts on every page (alerts.js). Server data enters the page as text only.
 
-import { api, ApiError } from "../api.js";
+import { api, ApiError, blobUrl } from "../api.js";
 import { alertText } from "../alerts.js";
 import { onEvent } from "../events.js";
 import { bytes, confirmDialog, duration, gigabytes, h, replace, toast, when } from "../ui.js";
@@ -128,12 +128,27 @@ async function renderHistory(box) {
   };
   for (const control of [group, period]) control.addEventListener("change", load);
   const stops = HISTORY_SOURCES.map((type) => onEvent(type, soon));
+  // Every kind of the chosen period, as a spreadsheet opens it (GET /event_history/csv).
+  const csv = h("button", { type: "button", id: "history-csv" }, "Download CSV");
+  csv.addEventListener("click", busy(csv, async () => {
+    try {
+      const seconds = Number(period.value);
+      const url = await blobUrl("/event_history/csv", { hours: seconds ? seconds / 3600 : 4380 });
+      const link = h("a", { href: url, download: `seccam-events-${new Date().toISOString().slice(0, 10)}.csv`, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (error) {
+      toast(error.message || String(error), "error");
+    }
+  }));
   replace(box,
     h("h2", {}, "Event history"),
     h("div", { class: "log-filters history-filters" },
       h("div", { class: "field" }, h("label", { for: group.id }, "Show"), group),
       h("div", { class: "field" }, h("label", { for: period.id }, "From"), period),
-      h("button", { type: "button", onclick: load }, "Refresh")),
+      h("button", { type: "button", onclick: load }, "Refresh"), csv),
     count, list);
   await load();
   return () => {
