@@ -95,11 +95,20 @@ _URL_CREDENTIALS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 MASKED_CREDENTIALS = "***"
 
 
+_URL_CREDENTIALS_ANYWHERE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
+
+
 def mask_credentials(value: Any) -> Any:
     """A URL's ``user:password@`` shown as ``***@`` (``rtsp://***@cam/stream``)."""
     if isinstance(value, str):
         return _URL_CREDENTIALS.sub(rf"\g<1>{MASKED_CREDENTIALS}@", value, count=1)
     return value
+
+
+def mask_credentials_in(text: str) -> str:
+    """Every URL's ``user:password@`` in a text masked, such as a line ffmpeg printed
+    ("Error opening input file rtsp://admin:pw@cam/...")."""
+    return _URL_CREDENTIALS_ANYWHERE.sub(rf"\g<1>{MASKED_CREDENTIALS}@", text)
 
 
 def _keep_masked(current: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def test_doctor_json_on_this_machine(tmpfs, tmp_path):
 
 def test_doctor_names_what_to_fix(tmpfs, tmp_path):
     data_dir = tmpfs("64m")  # under 200 MB free where recordings go
-    settings(data_dir, {"Camera": {"source": "rtsp://127.0.0.1:9/cam"}})
+    settings(data_dir, {"Camera": {"source": "rtsp://admin:s3cret-pw@127.0.0.1:9/cam"}})
     (data_dir / "settings.json").chmod(0o644)
     recordings = data_dir / "recordings"
     recordings.mkdir()
@@ -127,6 +127,9 @@ def test_doctor_names_what_to_fix(tmpfs, tmp_path):
     assert code == 1
     assert checks["camera"]["status"] == "fail"
     assert "127.0.0.1:9" in checks["camera"]["summary"] and "mediamtx" in checks["camera"]["fix"]
+    # ffmpeg's own lines name the URL: the camera's password is masked in them too.
+    assert "rtsp://***@127.0.0.1:9/cam" in checks["camera"]["summary"]
+    assert "s3cret-pw" not in json.dumps(checks)
     assert checks["disk"]["status"] == "fail"
     assert checks["sd_wear"]["status"] == "fail" and "0x0B" in checks["sd_wear"]["summary"]
     assert checks["clock"]["status"] == "warn" and "before 2000" in checks["clock"]["summary"]

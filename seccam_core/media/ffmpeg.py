@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seccam_core.settings import mask_credentials_in
+
 log = logging.getLogger(__name__)
 
 STDERR_TAIL_LINES = 20
@@ -126,7 +128,9 @@ class FfmpegProcess:
             line = await stream.readline()
             if not line:
                 return
-            text = line.decode(errors="replace").rstrip()
+            # Masked here, once for every reader (camera errors, the doctor, the log):
+            # ffmpeg prints its input URL, credentials included.
+            text = mask_credentials_in(line.decode(errors="replace").rstrip())
             if text:
                 self.stderr_tail.append(text)
                 log.debug("ffmpeg %s[%d]: %s", self.job.name, self.pid, text)
@@ -205,7 +209,8 @@ class FfmpegRunner:
         self._live.add(running)
         process_done = asyncio.ensure_future(process.wait())
         process_done.add_done_callback(lambda _: self._live.discard(running))
-        log.debug("ffmpeg %s[%d] started: %s", job.name, process.pid, " ".join(job.args))
+        log.debug("ffmpeg %s[%d] started: %s", job.name, process.pid,
+                  mask_credentials_in(" ".join(job.args)))
         return running
 
     async def run(self, job: FfmpegJob) -> FfmpegResult:

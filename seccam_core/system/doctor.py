@@ -14,7 +14,6 @@ import contextlib
 import itertools
 import logging
 import os
-import re
 import resource
 import shutil
 import stat
@@ -34,6 +33,7 @@ from seccam_core.gpio import MODEL_FILE, current_pin_factory, running_on_pi
 from seccam_core.media.camera import CameraConfig
 from seccam_core.media.ffmpeg import FfmpegError, FfmpegJob, FfmpegRunner
 from seccam_core.media.layout import media_layout
+from seccam_core.settings import mask_credentials
 from seccam_core.system.metrics import disk_usage
 from seccam_core.system.sources import SystemSources, read_text
 
@@ -140,7 +140,7 @@ async def camera_check(config: CameraConfig, runner: FfmpegRunner) -> Check:
         "-loglevel", "error", *config.input_args(), "-t", str(seconds), "-map", "0:v:0",
         *config.codec_args(), "-f", "framecrc", "pipe:1"),
         timeout=seconds + 15, read_stdout=True)
-    source = config.source if config.is_test_pattern else _without_credentials(config.source)
+    source = config.source if config.is_test_pattern else mask_credentials(config.source)
     try:
         process = await runner.start(job)
     except FfmpegError as exc:
@@ -181,8 +181,6 @@ async def camera_check(config: CameraConfig, runner: FfmpegRunner) -> Check:
     return Check("camera", "ok", f"{source} answers: {described}", None, details)
 
 
-def _without_credentials(source: str) -> str:
-    return re.sub(r"://[^/@]*@", "://***@", source)
 
 
 def _camera_fix(config: CameraConfig) -> str:

@@ -9,6 +9,8 @@ import time
 
 import psutil
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from seccam_core.media.ffmpeg import (
     FfmpegError,
@@ -17,6 +19,7 @@ from seccam_core.media.ffmpeg import (
     find_ffmpeg,
     parse_duration,
 )
+from seccam_core.settings import mask_credentials_in
 
 ENDLESS = ("-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=32x32:rate=5",
            "-f", "null", "-")
@@ -43,6 +46,39 @@ async def test_a_failing_job_raises_with_ffmpegs_own_reason(tmp_path):
         await runner.run(FfmpegJob("broken", ("-i", str(tmp_path / "missing.mp4"),
                                               "-f", "null", "-")))
     await runner.close()
+
+
+@pytest.mark.parametrize("scheme", ["rtsp", "http"])
+async def test_a_cameras_password_never_leaves_ffmpegs_output(scheme):
+    """Real ffmpeg refused by a loopback port prints its input URL in its errors: what
+    the runner keeps and raises has the credentials masked."""
+    runner = FfmpegRunner()
+    url = f"{scheme}://admin:s3cret-pw@127.0.0.1:9/cam"
+    process = await runner.start(FfmpegJob("capture", ("-i", url, "-f", "null", "-")))
+    result = await process.wait()
+    assert result.returncode != 0
+    assert f"{scheme}://***@127.0.0.1:9/cam" in result.stderr
+    assert "s3cret" not in result.stderr
+    with pytest.raises(FfmpegError) as failed:
+        await runner.run(FfmpegJob("capture", ("-i", url, "-f", "null", "-")))
+    assert "s3cret" not in str(failed.value)
+    await runner.close()
+
+
+USERINFO = st.text(st.characters(codec="utf-8", exclude_characters="/?#@ \t\n\r\x0b\x0c"
+                                 "\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002"
+                                 "\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                                 "\u2028\u2029\u202f\u205f\u3000"), min_size=1)
+
+
+@given(user=USERINFO, password=USERINFO, at_sign=st.booleans(),
+       scheme=st.sampled_from(["rtsp", "rtsps", "http", "https", "srt"]),
+       before=st.sampled_from(["", "Error opening input file ", "[tcp @ 0x5] "]))
+def test_every_urls_userinfo_is_masked_in_a_line(user, password, at_sign, scheme, before):
+    password = f"{password}@{password}" if at_sign else password  # an unencoded @ in it
+    line = f"{before}{scheme}://{user}:{password}@127.0.0.1:8554/cam: 401 Unauthorized"
+    masked = mask_credentials_in(line)
+    assert masked == f"{before}{scheme}://***@127.0.0.1:8554/cam: 401 Unauthorized"
 
 
 async def test_a_job_past_its_timeout_is_killed():
