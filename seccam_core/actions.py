@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from seccam_core.contributions import ActionContext, ActionType
 from seccam_core.delivery import DeliveryLog, DeliveryRecord, Gate, TransientError, incident_of
@@ -52,6 +53,33 @@ class ActionState:
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("sent", "failed", "skipped", "dropped", "retries"), 0))
     last_error: str | None = None
+    wants_settings: bool = False
+
+    def __post_init__(self) -> None:
+        # wants(event, settings): an action whose choice depends on its settings (the
+        # webhook's endpoints each name their events). Decided here, once.
+        wants = self.action.wants
+        self.wants_settings = wants is not None and takes_two_arguments(wants)
+
+    def wanted(self, event: Event,
+               settings_of: Callable[[ActionType], Mapping[str, Any]]) -> bool:
+        """The action's ``wants`` for this event (settings read only if it takes them)."""
+        if self.action.wants is None:
+            return True
+        if self.wants_settings:
+            two = cast(Callable[[Event, Mapping[str, Any]], bool], self.action.wants)
+            return two(event, settings_of(self.action))
+        return cast(Callable[[Event], bool], self.action.wants)(event)
+
+
+def takes_two_arguments(function: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2
 
 
 class ActionRunner:
@@ -107,7 +135,7 @@ class ActionRunner:
             action = state.action
             if event.type not in action.events or not self.enabled(action):
                 continue
-            if action.wants is not None and not action.wants(event):
+            if not state.wanted(event, self.settings_of):
                 continue
             state.queue.append(event)
             state.idle.clear()

@@ -63,7 +63,10 @@ class ActionType:
     """Something that reacts to events on the bus, such as "start recording" or "notify".
 
     ``events`` names the event types it reacts to; ``wants(event)`` may narrow that
-    further. ``run(event, ctx)`` is a coroutine function; the action runner calls it
+    further, or ``wants(event, settings)`` given the action's current settings section
+    (``{}`` without one), for a choice its owner makes (the webhook's endpoints each name
+    their events). An event not wanted takes no place in the queue and no line in the
+    delivery log. ``run(event, ctx)`` is a coroutine function; the action runner calls it
     once per matching event, in publication order, from the action's own bounded queue
     (``queue_size``; when full, the oldest waiting event is dropped and counted). Each
     attempt is cancelled after ``timeout`` seconds. A :class:`TransientError` or a
@@ -89,7 +92,7 @@ class ActionType:
     retries: int = 0
     backoff: Backoff = field(default_factory=Backoff)
     updates: bool = True
-    wants: Callable[[Event], bool] | None = None
+    wants: Callable[[Event], bool] | Callable[[Event, Mapping[str, Any]], bool] | None = None
     urgent: Callable[[Event], bool] | None = None
     queue_size: int = 100
     status: Callable[[Seccam], Mapping[str, Any] | None] | None = None

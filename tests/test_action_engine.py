@@ -164,6 +164,43 @@ async def test_the_hourly_cap_counts_sent_messages_in_a_sliding_hour():
     assert sent == ["inc_0", "inc_1", "inc_3", "inc_4"]
 
 
+async def test_wants_may_read_the_actions_settings_and_what_it_refuses_leaves_no_trace():
+    """A two-parameter ``wants`` gets the section as it is now: a flood of unwanted
+    events neither fills the queue (the incident after it is not dropped) nor the
+    delivery log; a one-parameter ``wants`` works as before."""
+    bus, sent = EventBus(), []
+
+    async def note(event, ctx):
+        sent.append(event.type)
+
+    def by_settings(event, settings):
+        return event.type in settings["kinds"]
+
+    facade = Facade(kinds=["incident"])
+    runner = ActionRunner(bus, [
+        ActionType("note", frozenset({"incident", "sensor_state"}), note, section="Note",
+                   wants=by_settings, queue_size=10),
+        ActionType("plain", frozenset({"incident", "sensor_state"}), note,
+                   wants=lambda event: event.type == "sensor_state", queue_size=1000),
+    ], facade, clock=Clock())
+    runner.start()
+    for n in range(50):
+        bus.publish("sensor_state", {"n": n})
+    bus.publish("incident", {"id": "inc_1", "state": "new"})
+    await asyncio.wait_for(runner.drain(), 5)
+    note_log = runner.states["note"].deliveries.listing()
+    assert [d["event"] for d in note_log] == ["incident"]
+    assert runner.states["note"].counters["dropped"] == 0
+    assert len(runner.states["plain"].deliveries.listing()) == 50
+    facade.section["kinds"] = ["sensor_state"]  # the owner changes the settings
+    bus.publish("sensor_state", {"n": 50})
+    bus.publish("incident", {"id": "inc_2", "state": "new"})
+    await asyncio.wait_for(runner.drain(), 5)
+    await runner.stop()
+    assert [d["event"] for d in runner.states["note"].deliveries.listing()] == [
+        "sensor_state", "incident"]
+
+
 def test_backoff_is_exponential_capped_and_jittered():
     backoff = Backoff(base=1, factor=2, cap=30)
     assert [backoff.delay(n, rng=lambda: 1.0) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]

@@ -159,6 +159,12 @@ async def _post(endpoint: Mapping[str, Any], event: Event, message_id: str) -> N
         raise Refused(f"HTTP {response.status_code} (not retried)")
 
 
+def _wanted(event: Event, settings: Mapping[str, Any]) -> bool:
+    """An event some endpoint asked for: the others never queue (nor fill the log)."""
+    return any(event.type in (endpoint.get("events") or DEFAULT_EVENTS)
+               for endpoint in settings.get("endpoints") or [])
+
+
 async def run(event: Event, ctx: ActionContext) -> bool:
     """Send ``event`` to every endpoint that wants it; retry only those that failed."""
     endpoints = [e for e in ctx.settings.get("endpoints") or []
@@ -197,6 +203,7 @@ WEBHOOK_ACTION = ActionType(
     retries=8,
     backoff=Backoff(base=1.0, factor=2.0, cap=30.0),
     updates=True,
+    wants=_wanted,
     queue_size=500,
 )
 

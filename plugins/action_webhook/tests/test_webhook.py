@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import hashlib
+import json
 
 import pytest
 from seccam_action_webhook import WEBHOOK_ACTION, new_secret, run
@@ -208,3 +209,29 @@ def test_the_server_stops_promptly_while_a_webhook_hangs(seccam_live_server, sec
     started = time.monotonic()
     server.stop()
     assert time.monotonic() - started < 3
+
+
+def test_events_no_endpoint_asked_for_never_queue_nor_fill_the_log(
+        seccam_live_server, seccam_data_dir, seccam_receiver):
+    """600 sensor states (more than the queue holds) while the one endpoint asks for
+    incidents only: the incident after them is delivered, and it is the log's only line."""
+    import seccam_action_webhook
+
+    (seccam_data_dir / "settings.json").write_text(json.dumps({"Webhook": {
+        "enabled": True, "endpoints": [{"url": seccam_receiver.url}]}}))
+    server = seccam_live_server(seccam_action_webhook)
+    http = server.client()
+
+    def flood() -> None:
+        for n in range(600):
+            server.seccam.bus.publish("sensor_state", {"n": n, "triggered": bool(n % 2)})
+        server.seccam.bus.publish("incident", {"id": "inc_1", "state": "new"})
+
+    server.call(flood)
+    delivered = seccam_receiver.wait_for(1)[0].json()
+    assert delivered["type"] == "seccam.incident" and delivered["data"]["id"] == "inc_1"
+    server.call(server.seccam.action_runner.drain)
+    deliveries = http.get("/actions/webhook/deliveries").json()["deliveries"]
+    assert [(d["event"], d["outcome"]) for d in deliveries] == [("incident", "sent")]
+    listed = {a["name"]: a for a in http.get("/actions").json()["actions"]}["webhook"]
+    assert listed["dropped"] == 0 and listed["sent"] == 1
