@@ -266,10 +266,15 @@ async def run(event: Event, ctx: ActionContext) -> bool:
     return True
 
 
-def _wants(event: Event) -> bool:
+def _wants(event: Event, settings: Mapping[str, Any]) -> bool:
+    """The snapshot and clip of an incident, and an alert reaching a level the owner
+    chose: a level the owner did not choose takes no line in the delivery log."""
     if event.type == "incident":
         return event.data.get("state") in ("update", "end")
-    return event.type == "system_alert"
+    levels = set(settings.get("alert_levels") or [])
+    return event.type == "system_alert" and any(
+        isinstance(t, dict) and t.get("to") in levels
+        for t in event.data.get("transitions") or [])
 
 
 def _urgent(event: Event) -> bool:

@@ -186,6 +186,23 @@ def test_a_critical_alert_goes_out_in_quiet_hours_only_when_allowed(notify_serve
     assert ntfy_titles(server) == (["seccam health: critical"] if bypass else [])
 
 
+def test_alerts_below_the_chosen_levels_leave_no_line_in_the_delivery_log(notify_server):
+    """The default levels are critical only: a warning and the return to ok are neither
+    sent nor logged, so the last 100 deliveries stay about what was sent."""
+    server = notify_server(cooldown_seconds=0)
+    bus = server.seccam.bus
+    for level in ("warn", "ok", "critical"):
+        server.call(lambda level=level: bus.publish("system_alert", alert(level)))
+    server.call(server.seccam.action_runner.drain)
+    # (No Pi here, so no real alert is about cpu_temp; a real one on a loaded machine
+    # may be sent beside ours.)
+    ours = [r.body.decode() for r in server.ntfy.requests if b"cpu_temp" in r.body]
+    assert ours == ["cpu_temp: ok -> critical"]
+    deliveries = server.http.get("/actions/notify/deliveries").json()["deliveries"]
+    assert deliveries and {(d["event"], d["outcome"]) for d in deliveries} == {
+        ("system_alert", "sent")}
+
+
 def test_snooze_holds_notifications_until_it_ends(notify_server):
     server = notify_server(cooldown_seconds=0)
     clock = Clock(datetime(2026, 1, 7, 12, 0).astimezone())
