@@ -94,40 +94,58 @@ const HISTORY_SOURCES = ["sensor_state", "recording_state", "archive_updated", "
   "presence_change", "presence_state", "camera_state", "storage_cleanup", "system_power",
   "incident", "arming_state"];
 
-async function renderHistory(box) {
-  const group = h("select", { id: "history-type" }, HISTORY_GROUPS.map(([value, label]) => h("option", { value }, label)));
-  const period = h("select", { id: "history-period" }, HISTORY_PERIODS.map(([value, label]) => h("option", { value }, label)));
-  period.value = "86400";
-  const list = h("ol", { class: "log-list history-list", id: "history-entries", "aria-live": "polite" });
-  const count = h("p", { class: "hint", id: "history-count", role: "status" });
+/** A list of entries answered by the server, newest answer drawn only: ``fetchItems()``
+ * returns the entries, ``item(entry)`` draws one, ``counted(entries)`` says how many. */
+function answeredList({ id, className = "log-list", fetchItems, item, counted }) {
+  const list = h("ol", { class: className, id: `${id}-entries`, "aria-live": "polite" });
+  const count = h("p", { class: "hint", id: `${id}-count`, role: "status" });
   let serial = 0;
   let timer = null;
-
   const load = async () => {
     const mine = ++serial;
-    const seconds = Number(period.value);
-    const query = { type: group.value, limit: 500 };
-    if (seconds) query.since = String(Date.now() / 1000 - seconds);
     try {
-      const items = await api("/events/history", { query });
+      const entries = await fetchItems();
       if (mine !== serial) return;
-      replace(list, items.map((item) => h("li", { class: `history-${item.severity}`, dataset: { type: item.type } },
-        h("time", { class: "log-ts", datetime: item.timestamp }, `${when(item.timestamp)} `),
-        h("span", { class: "log-level" }, item.severity),
-        h("span", { class: "log-message" }, ` ${item.detail}`))));
-      count.textContent = items.length === 500 ? "the newest 500 events" : `${items.length} events, newest first`;
+      replace(list, entries.map(item));
+      count.textContent = counted(entries);
     } catch (error) {
       if (mine === serial) replace(list, h("li", {}, errorLine(error)));
     }
   };
-  // A row is written a moment after its event, and every read waits for what is pending,
-  // so one reload shortly after a burst of events shows them all.
   const soon = () => {
     clearTimeout(timer);
     timer = setTimeout(load, 300);
   };
-  for (const control of [group, period]) control.addEventListener("change", load);
-  const stops = HISTORY_SOURCES.map((type) => onEvent(type, soon));
+  return { list, count, load, soon, stop: () => clearTimeout(timer) };
+}
+
+function field(control, label) {
+  return h("div", { class: "field" }, h("label", { for: control.id }, label), control);
+}
+
+async function renderHistory(box) {
+  const group = h("select", { id: "history-type" }, HISTORY_GROUPS.map(([value, label]) => h("option", { value }, label)));
+  const period = h("select", { id: "history-period" }, HISTORY_PERIODS.map(([value, label]) => h("option", { value }, label)));
+  period.value = "86400";
+  const shown = answeredList({
+    id: "history",
+    className: "log-list history-list",
+    fetchItems: () => {
+      const seconds = Number(period.value);
+      const query = { type: group.value, limit: 500 };
+      if (seconds) query.since = String(Date.now() / 1000 - seconds);
+      return api("/events/history", { query });
+    },
+    item: (entry) => h("li", { class: `history-${entry.severity}`, dataset: { type: entry.type } },
+      h("time", { class: "log-ts", datetime: entry.timestamp }, `${when(entry.timestamp)} `),
+      h("span", { class: "log-level" }, entry.severity),
+      h("span", { class: "log-message" }, ` ${entry.detail}`)),
+    counted: (entries) => (entries.length === 500 ? "the newest 500 events" : `${entries.length} events, newest first`),
+  });
+  for (const control of [group, period]) control.addEventListener("change", shown.load);
+  // A row is written a moment after its event, and every read waits for what is pending,
+  // so one reload shortly after a burst of events shows them all.
+  const stops = HISTORY_SOURCES.map((type) => onEvent(type, shown.soon));
   // Every kind of the chosen period, as a spreadsheet opens it (GET /event_history/csv).
   const csv = h("button", { type: "button", id: "history-csv" }, "Download CSV");
   csv.addEventListener("click", busy(csv, async () => {
@@ -146,13 +164,12 @@ async function renderHistory(box) {
   replace(box,
     h("h2", {}, "Event history"),
     h("div", { class: "log-filters history-filters" },
-      h("div", { class: "field" }, h("label", { for: group.id }, "Show"), group),
-      h("div", { class: "field" }, h("label", { for: period.id }, "From"), period),
-      h("button", { type: "button", onclick: load }, "Refresh"), csv),
-    count, list);
-  await load();
+      field(group, "Show"), field(period, "From"),
+      h("button", { type: "button", onclick: shown.load }, "Refresh"), csv),
+    shown.count, shown.list);
+  await shown.load();
   return () => {
-    clearTimeout(timer);
+    shown.stop();
     for (const stop of stops) stop();
   };
 }
@@ -166,44 +183,27 @@ async function renderLogs(box) {
     ["", "ERROR", "WARNING", "INFO", "DEBUG"].map((value) => h("option", { value }, value || "every level")));
   const search = h("input", { id: "log-search", type: "search", autocomplete: "off", placeholder: "words to find" });
   const limit = h("select", { id: "log-limit" }, [200, 500, 2000].map((value) => h("option", { value }, String(value))));
-  const list = h("ol", { class: "log-list", id: "log-entries", "aria-live": "polite" });
-  const count = h("p", { class: "hint", id: "log-count", role: "status" });
-  let serial = 0;
-  let timer = null;
-
-  const load = async () => {
-    const mine = ++serial;
-    try {
-      const entries = await api(source.value, {
-        query: { level: level.value, search: search.value.trim(), limit: limit.value },
-      });
-      if (mine !== serial) return;
-      replace(list, entries.map((entry) => h("li", { class: `log-${entry.level || "OTHER"}` },
-        h("span", { class: "log-ts" }, entry.ts ? `${entry.ts} ` : ""),
-        h("span", { class: "log-level" }, entry.level || ""),
-        h("span", { class: "log-source" }, entry.source ? `${entry.source}: ` : ""),
-        h("span", { class: "log-message" }, entry.message))));
-      count.textContent = `${entries.length} entries, newest first`;
-    } catch (error) {
-      if (mine === serial) replace(list, h("li", {}, errorLine(error)));
-    }
-  };
-  for (const control of [source, level, limit]) control.addEventListener("change", load);
-  search.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(load, 300);
+  const shown = answeredList({
+    id: "log",
+    fetchItems: () => api(source.value, {
+      query: { level: level.value, search: search.value.trim(), limit: limit.value },
+    }),
+    item: (entry) => h("li", { class: `log-${entry.level || "OTHER"}` },
+      h("span", { class: "log-ts" }, entry.ts ? `${entry.ts} ` : ""),
+      h("span", { class: "log-level" }, entry.level || ""),
+      h("span", { class: "log-source" }, entry.source ? `${entry.source}: ` : ""),
+      h("span", { class: "log-message" }, entry.message)),
+    counted: (entries) => `${entries.length} entries, newest first`,
   });
-  const refresh = h("button", { type: "button", onclick: load }, "Refresh");
+  for (const control of [source, level, limit]) control.addEventListener("change", shown.load);
+  search.addEventListener("input", shown.soon);
   replace(box,
     h("div", { class: "log-filters" },
-      h("div", { class: "field" }, h("label", { for: source.id }, "Log"), source),
-      h("div", { class: "field" }, h("label", { for: level.id }, "Level"), level),
-      h("div", { class: "field" }, h("label", { for: search.id }, "Search"), search),
-      h("div", { class: "field" }, h("label", { for: limit.id }, "Entries"), limit),
-      refresh),
-    count, list);
-  await load();
-  return () => clearTimeout(timer);
+      field(source, "Log"), field(level, "Level"), field(search, "Search"), field(limit, "Entries"),
+      h("button", { type: "button", onclick: shown.load }, "Refresh")),
+    shown.count, shown.list);
+  await shown.load();
+  return shown.stop;
 }
 
 // --- script logs ---------------------------------------------------------------------
