@@ -61,7 +61,7 @@ def test_a_second_sensor_extends_the_first_ones_recording_and_each_records_alone
     requests = of_type(seen, "recording_request")
     assert {k: v for k, v in requests[0].items() if k != "incident_id"} == {
         "source": "sensor", "active": True, "sensor_type": "pir", "sensor_id": "hall",
-        "sensors": ["door", "hall"]}
+        "sensor_name": "Hall PIR", "sensors": ["door", "hall"]}
     assert requests[0]["incident_id"] == started[0]["incident_id"]  # the same incident
     meta = json.loads(video.with_name(video.stem + ".meta.json").read_text())
     assert meta["sensors"] == ["door", "hall"] and meta["duration_seconds"] > 0
