@@ -87,3 +87,19 @@ def test_the_history_shows_what_happened_and_follows_it_live(dashboard, page, ph
     phone = logged_in(phone_page, dashboard, "#/system/history")
     expect(phone.locator("#history-entries > li").first).to_be_visible()
     screenshot(phone, "system-history")
+
+
+def test_a_long_burst_of_events_does_not_hold_the_list_back(dashboard, page):
+    """A door banging for seconds (a trigger and a release every tenth of a second): the
+    first trigger shows while the burst goes on, not only once it stops."""
+    logged_in(page, dashboard, "#/system/history")
+    expect(page.locator("#history-entries > li").first).to_be_visible()
+    triggers = page.locator('#history-entries > li[data-type="sensor_trigger"]')
+    http = dashboard.http
+    shown_during_burst = False
+    started = time.monotonic()
+    while time.monotonic() - started < 8 and not shown_during_burst:
+        http.post("/sensor/mock/trigger", json={"sensor_id": "hall"}).raise_for_status()
+        http.post("/sensor/mock/release", json={"sensor_id": "hall"}).raise_for_status()
+        shown_during_burst = triggers.count() > 0
+    assert shown_during_burst, "no trigger listed in 8 s of a continuing burst"

@@ -112,11 +112,22 @@ function answeredList({ id, className = "log-list", fetchItems, item, counted })
       if (mine === serial) replace(list, h("li", {}, errorLine(error)));
     }
   };
+  // soon(): after a pause in typing (each call restarts the wait). batched(): once for
+  // a burst of events, never later than 300 ms, however long the burst goes on.
   const soon = () => {
     clearTimeout(timer);
-    timer = setTimeout(load, 300);
+    timer = setTimeout(() => {
+      timer = null;
+      load();
+    }, 300);
   };
-  return { list, count, load, soon, stop: () => clearTimeout(timer) };
+  const batched = () => {
+    if (timer === null) timer = setTimeout(() => {
+      timer = null;
+      load();
+    }, 300);
+  };
+  return { list, count, load, soon, batched, stop: () => clearTimeout(timer) };
 }
 
 function field(control, label) {
@@ -145,7 +156,7 @@ async function renderHistory(box) {
   for (const control of [group, period]) control.addEventListener("change", shown.load);
   // A row is written a moment after its event, and every read waits for what is pending,
   // so one reload shortly after a burst of events shows them all.
-  const stops = HISTORY_SOURCES.map((type) => onEvent(type, shown.soon));
+  const stops = HISTORY_SOURCES.map((type) => onEvent(type, shown.batched));
   // Every kind of the chosen period, as a spreadsheet opens it (GET /event_history/csv).
   const csv = h("button", { type: "button", id: "history-csv" }, "Download CSV");
   csv.addEventListener("click", busy(csv, async () => {
