@@ -153,9 +153,13 @@ function showBadge(count) {
   badge.setAttribute("aria-label", `${count} new since your last visit`);
 }
 
+/** Once for a burst of new media, never later than 300 ms, however long it goes on. */
 function scheduleBadge() {
-  clearTimeout(badgeTimer);
-  badgeTimer = setTimeout(refreshBadge, 300);
+  if (badgeTimer !== null) return;
+  badgeTimer = setTimeout(() => {
+    badgeTimer = null;
+    refreshBadge();
+  }, 300);
 }
 
 async function refreshBadge() {
