@@ -131,6 +131,11 @@ RECORDING_ITEM = {
         "duration": DURATION,
         "thumbnail": {"type": "boolean", "description": "whether /thumbnail has an image"},
         "sprite": {"type": "boolean", "description": "whether /sprite has an image"},
+        "sensors": {"type": "array", "items": {"type": "string"},
+                    "description": "recordings only: the ids of the sensors that triggered "
+                    "it (GET /sensors names them); empty for a manual one"},
+        "incident_id": {"type": ["string", "null"],
+                        "description": "recordings only: the incident it belongs to"},
     },
     "required": [*FILE_REQUIRED, "duration", "thumbnail", "sprite"],
 }

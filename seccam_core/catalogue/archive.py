@@ -183,6 +183,8 @@ class Row:
             data["thumbnail"] = self.thumbnail
         if self.kind == "recording":
             data["sprite"] = self.sprite
+            data["sensors"] = [item for item in (self.sensor or "").split(",") if item]
+            data["incident_id"] = self.incident_id
         if self.kind == "timelapse":
             data["date"] = datetime.fromtimestamp(self.created).strftime("%Y-%m-%d")
         return data

@@ -31,11 +31,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """3: ``media.sensor`` holds the ids of the sensors a recording was made for (``,a,b,``);
-4: ``media_sensors`` indexes them, one row per recording and sensor."""
+4: ``media_sensors`` indexes them, one row per recording and sensor; 5: a recording's
+stored answer names its ``sensors`` and ``incident_id`` (4 is upgraded in place, so the
+event history is kept)."""
 _SENSOR_LIST = """(CASE WHEN json_valid('["' || replace(trim({0}.sensor, ','), ',', '","') || '"]')
     THEN '["' || replace(trim({0}.sensor, ','), ',', '","') || '"]' ELSE '[]' END)"""
+
+
+def sensor_list_sql(alias: str) -> str:
+    """SQL for a row's ``sensor`` column (``,a,b,``) as a JSON array (``[]`` for none)."""
+    return _SENSOR_LIST.format(alias)
+
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS folders (
     id INTEGER PRIMARY KEY,
@@ -125,8 +134,14 @@ CREATE TABLE IF NOT EXISTS health (
 """
 
 
-SCHEMA = SCHEMA.replace("NEW_SENSORS", _SENSOR_LIST.format("NEW")).replace(
-    "OLD_SENSORS", _SENSOR_LIST.format("OLD"))
+SCHEMA = SCHEMA.replace("NEW_SENSORS", sensor_list_sql("NEW")).replace(
+    "OLD_SENSORS", sensor_list_sql("OLD"))
+
+
+_ANSWERS_NAME_SENSORS = (
+    "UPDATE media SET doc = json_set(doc, '$.sensors', json("  # noqa: S608 (fixed text)
+    + sensor_list_sql("media") + "), '$.incident_id', incident_id) WHERE kind = 'recording'")
+"""4 -> 5: the stored answers of recordings gain ``sensors`` and ``incident_id``."""
 
 
 class CatalogueCorrupt(sqlite3.DatabaseError):
@@ -143,10 +158,14 @@ def _connect(path: Path) -> sqlite3.Connection:
         if connection.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise CatalogueCorrupt(f"{path} fails its quick check")
         version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, 4, SCHEMA_VERSION):
             raise CatalogueCorrupt(f"{path} has schema version {version}")
         connection.executescript(SCHEMA)
+        connection.execute("BEGIN")  # the upgrade and its version together, or neither
+        if version == 4:
+            connection.execute(_ANSWERS_NAME_SENSORS)
         connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        connection.execute("COMMIT")
     except sqlite3.DatabaseError:
         connection.close()
         raise

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -292,8 +293,8 @@ async def test_the_day_and_sensor_filters_narrow_the_list_and_its_total(tmp_path
     for name, sensors in made.items():
         _touch(folder / name, now)
         if sensors is not None:
-            (folder / name.replace(".mp4", ".meta.json")).write_text(
-                json.dumps({"sensors": sensors, "sensor_type": "mock"}))
+            (folder / name.replace(".mp4", ".meta.json")).write_text(json.dumps(
+                {"sensors": sensors, "sensor_type": "mock", "incident_id": f"inc_{name[7:22]}"}))
     async with _catalogue(tmp_path) as archive:
         await archive.reconcile()
 
@@ -313,6 +314,12 @@ async def test_the_day_and_sensor_filters_narrow_the_list_and_its_total(tmp_path
             ["output_20260302_000000.mp4"], 2)
         assert await names(day="2026-03-04") == ([], 0)
         assert (await names())[1] == 5
+        # Each recording says which sensors and incident; a manual one neither.
+        listed = {item["name"]: item for item in json.loads((await archive.page("recording"))[0])}
+        assert {name: item["sensors"] for name, item in listed.items()} == {
+            name: sensors or [] for name, sensors in made.items()}
+        assert listed["output_20260302_000000.mp4"]["incident_id"] == "inc_20260302_000000"
+        assert listed["output_20260302_130000.mp4"]["incident_id"] is None
 
 
 SENSOR_POOL = ["door", "hall", "hall-2", "garage"]
@@ -347,10 +354,14 @@ async def test_the_sensor_filter_follows_every_change_to_the_folder(tmp_path_fac
                 os.utime(meta, (changed, changed))
                 model[name] = sensors
             await archive.reconcile()
+            # Each item names its sensors, as its meta does now, filtered or not.
+            listed = json.loads((await archive.page("recording"))[0])
+            assert {item["name"]: item["sensors"] for item in listed} == model
             for sensor in SENSOR_POOL:
                 body, total = await archive.page("recording", sensor=sensor)
                 expected = sorted((n for n, s in model.items() if sensor in s), reverse=True)
                 assert [item["name"] for item in json.loads(body)] == expected, sensor
+                assert all(sensor in item["sensors"] for item in json.loads(body))
                 assert total == len(expected)
 
 
@@ -366,6 +377,7 @@ async def test_a_hand_edited_meta_with_odd_sensor_names_is_catalogued_all_the_sa
         assert (await archive.page("recording"))[1] == 1
         body, total = await archive.page("recording", sensor="hall")
         assert total == 1 and json.loads(body)[0]["name"] == clip.name
+        assert json.loads(body)[0]["sensors"] == ["hall"]  # the ids a sensor can have
         assert (await archive.page("recording", sensor="door"))[1] == 0
 
 
@@ -401,3 +413,34 @@ async def test_every_page_from_either_end_is_the_same_slice_of_the_newest_first_
             for offset in range(0, len(everything) + 3):
                 assert await _paths(archive, offset=offset, limit=limit) == (
                     everything[offset:offset + limit]), (offset, limit)
+
+
+async def test_a_version_4_catalogue_is_upgraded_in_place_keeping_the_history(tmp_path):
+    """A catalogue written before recordings named their sensors (schema 4, made here as
+    that version wrote it: the same tables, answers without ``sensors``): opened, its
+    answers gain them from the stored column, and the event history is still there."""
+    folder = tmp_path / "recordings"
+    MediaLayout(folder).ensure()
+    clip = _touch(folder / "output_20260302_100000.mp4", time.time())
+    clip.with_name(clip.stem + ".meta.json").write_text(json.dumps(
+        {"sensors": ["door", "hall"], "incident_id": "inc_20260302T100000_abcdef"}))
+    async with _catalogue(tmp_path) as archive:
+        await archive.reconcile()
+        current = json.loads((await archive.page("recording"))[0])[0]
+    path = tmp_path / "catalogue.sqlite3"
+    with sqlite3.connect(path) as old:  # back to what version 4 stored
+        old.execute("UPDATE media SET doc = json_remove(doc, '$.sensors', '$.incident_id')")
+        old.execute("INSERT INTO events (event_id, ts, type, event, severity, detail, data, "
+                    "bytes) VALUES (1, 1, 'arm_mode', 'arming_state', 'info', 'kept', '{}', 9)")
+        old.execute("PRAGMA user_version=4")
+    old.close()
+
+    async with _catalogue(tmp_path) as archive:
+        upgraded = json.loads((await archive.page("recording"))[0])[0]
+        kept = await archive.db.run(lambda c: c.execute(
+            "SELECT detail FROM events").fetchall())
+        version = await archive.db.run(lambda c: c.execute("PRAGMA user_version").fetchone())
+    assert upgraded == current
+    assert (upgraded["sensors"], upgraded["incident_id"]) == (
+        ["door", "hall"], "inc_20260302T100000_abcdef")
+    assert kept == [("kept",)] and version == (5,)

@@ -110,6 +110,11 @@ def test_filters_by_day_and_sensor(dashboard, phone_page, screenshot):
     hall = record_triggered(http, "hall")
     logged_in(page, dashboard, "#/archive")
     expect(cards(page)).to_have_count(2)
+    # Each card says what triggered it, by the sensor's name; a manual one says nothing.
+    triggered = page.locator(f'.media-card[data-path="{hall["path"]}"]')
+    expect(triggered.locator(".media-sensors")).to_have_text("Hall")
+    expect(page.locator(f'.media-card[data-path="{manual["path"]}"] .media-sensors')
+           ).to_have_count(0)
     page.get_by_label("Sensor").select_option("hall")
     expect(cards(page)).to_have_count(1)
     expect(cards(page).first).to_have_attribute("data-path", hall["path"])

@@ -186,8 +186,11 @@ async function recordings(container, loader, cleanups) {
     fresh, summary, list,
     h("nav", { class: "pager row", "aria-label": "Pages of recordings" }, newest, previous, pageText, next, oldest));
 
-  api("/sensors").then(({ sensors }) => {
+  // The sensors' names, for the filter and for each card's "what triggered it".
+  const sensorNames = new Map();
+  const sensorsListed = api("/sensors").then(({ sensors }) => {
     for (const sensor of sensors) {
+      sensorNames.set(sensor.id, sensor.name || sensor.id);
       sensorSelect.append(h("option", { value: sensor.id }, sensor.name || sensor.id));
     }
   }, () => {});
@@ -204,6 +207,8 @@ async function recordings(container, loader, cleanups) {
       scrubber(loader, item),
       h("div", { class: "media-info" },
         h("strong", {}, title),
+        item.sensors?.length ? h("span", { class: "media-sensors" },
+          item.sensors.map((id) => sensorNames.get(id) || id).join(" · ")) : null,
         h("span", { class: "muted" }, [duration(item.duration), bytes(item.size)].filter(Boolean).join(" · "))),
       h("div", { class: "row" }, play, save, remove));
     play.addEventListener("click", () => player(title, "/stream_video", { video_path: item.path }));
@@ -296,6 +301,7 @@ async function recordings(container, loader, cleanups) {
     if (state.offset === 0 && !playing) show().catch(() => {});
     else if (data.type === "recording") fresh.hidden = false;
   }));
+  await sensorsListed;
   await show();
 }
 
