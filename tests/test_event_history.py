@@ -117,6 +117,11 @@ def test_incident_and_media_rows_say_which_and_what_happened():
     saved = classify(_event("archive_updated", {
         "type": "snapshot", "path": "/var/lib/seccam/recordings/snapshot_20261129_101500.jpg"}))
     assert saved == ("snapshot_saved", "info", "snapshot saved: snapshot_20261129_101500.jpg")
+    stopped = classify(_event("recording_state", {
+        "recording": False, "reason": "manual",
+        "path": "/var/lib/seccam/recordings/output_20261129_101500.mp4"}))
+    assert stopped == ("recording_stopped", "info",
+                       "manual recording stopped: output_20261129_101500.mp4")
 
 
 def _event(kind: str, data: dict) -> Event:

@@ -138,7 +138,7 @@ class Classifier:
             return "recording_failed", "warning", f"{reason} recording failed: {data['error']}"
         if data.get("recording"):
             return "recording_started", "info", f"{reason} recording started"
-        path = f": {data['path']}" if data.get("path") else ""
+        path = f": {file_name(data['path'])}" if data.get("path") else ""
         return "recording_stopped", "info", f"{reason} recording stopped{path}"
 
     @staticmethod
