@@ -92,10 +92,8 @@ def describe_without_value(section: str, error: jsonschema.ValidationError) -> s
 
 
 _URL_CREDENTIALS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
-MASKED_CREDENTIALS = "***"
-
-
 _URL_CREDENTIALS_ANYWHERE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
+MASKED_CREDENTIALS = "***"
 
 
 def mask_credentials(value: Any) -> Any:

@@ -181,8 +181,6 @@ async def camera_check(config: CameraConfig, runner: FfmpegRunner) -> Check:
     return Check("camera", "ok", f"{source} answers: {described}", None, details)
 
 
-
-
 def _camera_fix(config: CameraConfig) -> str:
     if config.is_test_pattern:
         return "ffmpeg cannot run: set SECCAM_FFMPEG or install ffmpeg (apt-get install ffmpeg)"
