@@ -115,6 +115,12 @@ class ActionRunner:
             return {}
         return self._seccam.settings.get(action.section)
 
+    def settings_view(self, action: ActionType) -> Mapping[str, Any]:
+        """The section shared read-only, for ``wants`` on every event: no copy per call."""
+        if action.section is None or self._seccam is None:
+            return {}
+        return self._seccam.settings.snapshot(action.section)
+
     def enabled(self, action: ActionType) -> bool:
         if action.section is None or self._seccam is None:
             return True
@@ -135,7 +141,7 @@ class ActionRunner:
             action = state.action
             if event.type not in action.events or not self.enabled(action):
                 continue
-            if not state.wanted(event, self.settings_of):
+            if not state.wanted(event, self.settings_view):
                 continue
             state.queue.append(event)
             state.idle.clear()

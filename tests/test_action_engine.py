@@ -31,6 +31,9 @@ class Facade:
             def get(self, name):
                 return dict(outer.section)
 
+            def snapshot(self, name):
+                return dict(outer.section)
+
             def value(self, name, key, default=None):
                 return outer.section.get(key, default)
 
